@@ -1,0 +1,92 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, DEFAULT_ATTRIBUTE_MAP, functionEnvironment, loadConfig, resourceNames } from "../lib/config";
+
+function problemsFor(env: Record<string, string>): string[] {
+  try {
+    loadConfig({ env });
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  test("defaults", () => {
+    const config = loadConfig({ env: {} });
+    expect(config).toMatchObject({
+      stage: "dev",
+      region: "us-east-1",
+      namePrefix: "user-sync",
+      logRetentionDays: 30,
+      deletionProtection: true,
+      emailIndex: false,
+      packaging: "archive",
+      functionMemoryMb: 256,
+      tags: {},
+      offlinePlan: false,
+    });
+    expect(config.attributeMap).toEqual(DEFAULT_ATTRIBUTE_MAP);
+    expect(config.kmsKeyArn).toBeUndefined();
+    expect(config.backend).toBeUndefined();
+  });
+
+  test("a JSON file, overridden by environment variables", () => {
+    const dir = mkdtempSync(join(tmpdir(), "user-sync-config-"));
+    const file = join(dir, "config.json");
+    writeFileSync(file, JSON.stringify({ stage: "qa", logRetentionDays: 90, tags: { team: "id" }, backend: { bucket: "my-state" } }));
+    const config = loadConfig({ env: { USER_SYNC_CONFIG: file, USER_SYNC_STAGE: "prod" } });
+    expect(config).toMatchObject({ stage: "prod", logRetentionDays: 90, tags: { team: "id" } });
+    expect(config.backend).toEqual({ bucket: "my-state", key: "user-sync/prod/terraform.tfstate", region: "us-east-1", lock: "lockfile" });
+  });
+
+  test.each([
+    [{ USER_SYNC_STAGE: "Prod_1" }, /stage \(USER_SYNC_STAGE\): "Prod_1" is not accepted; use 1-16 characters of a-z, 0-9 and -/],
+    [{ USER_SYNC_STAGE: "a-very-long-stage-name" }, /stage \(USER_SYNC_STAGE\)/],
+    [{ USER_SYNC_REGION: "europe" }, /region \(USER_SYNC_REGION\): "europe" is not an AWS region/],
+    [{ USER_SYNC_LOG_RETENTION_DAYS: "31" }, /logRetentionDays \(USER_SYNC_LOG_RETENTION_DAYS\): 31 is not accepted by CloudWatch; use one of 1, 3, 5, 7, 14, 30/],
+    [{ USER_SYNC_LOG_RETENTION_DAYS: "thirty" }, /"thirty" is not a whole number/],
+    [{ USER_SYNC_KMS_KEY_ARN: "alias/my-key" }, /kmsKeyArn \(USER_SYNC_KMS_KEY_ARN\): "alias\/my-key" is not a KMS key ARN; use arn:aws:kms/],
+    [{ USER_SYNC_DELETION_PROTECTION: "yes" }, /deletionProtection \(USER_SYNC_DELETION_PROTECTION\): "yes" is not a boolean; use true or false/],
+    [{ USER_SYNC_PACKAGING: "docker" }, /packaging \(USER_SYNC_PACKAGING\): "docker" is not a packaging mode; use archive or asset/],
+    [{ USER_SYNC_FUNCTION_MEMORY_MB: "64" }, /functionMemoryMb .*use 128 to 10240/],
+    [{ USER_SYNC_TAGS: "team=id" }, /tags \(USER_SYNC_TAGS\): not valid JSON/],
+    [{ USER_SYNC_ATTRIBUTE_MAP: '{"sub":"userId"}' }, /"sub" is always written as a core field/],
+    [{ USER_SYNC_ATTRIBUTE_MAP: '{"favourite_colour":"colour"}' }, /"favourite_colour" is not a Cognito attribute; use a standard attribute .* or custom:<name>/],
+    [{ USER_SYNC_ATTRIBUTE_MAP: '{"given_name":"createdAt"}' }, /"createdAt" for given_name is a core field/],
+    [{ USER_SYNC_ATTRIBUTE_MAP: '{"given_name":"n","family_name":"n"}' }, /"n" is used twice/],
+    [{ USER_SYNC_AMPLIFY_TYPENAME: "user type" }, /amplifyTypename .*GraphQL type name/],
+    [{ USER_SYNC_BACKEND_KEY: "k" }, /backend.key \(USER_SYNC_BACKEND_KEY\): set, but backend.bucket \(USER_SYNC_BACKEND_BUCKET\) is not/],
+  ])("rejects %o", (env, message) => {
+    const problems = problemsFor(env);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  test("reports every bad setting at once", () => {
+    expect(problemsFor({ USER_SYNC_STAGE: "X", USER_SYNC_LOG_RETENTION_DAYS: "2", USER_SYNC_REGION: "mars" })).toHaveLength(3);
+  });
+
+  test("an unknown key in the file is an error, not silently ignored", () => {
+    const dir = mkdtempSync(join(tmpdir(), "user-sync-config-"));
+    const file = join(dir, "config.json");
+    writeFileSync(file, JSON.stringify({ retention: 7 }));
+    expect(() => loadConfig({ env: {}, file })).toThrow(/unknown setting "retention"/);
+  });
+
+  test("an explicit config file that is missing is an error", () => {
+    expect(() => loadConfig({ env: { USER_SYNC_CONFIG: "/nonexistent/user-sync.json" } })).toThrow(/cannot be read/);
+  });
+});
+
+test("names are stage-prefixed and the function env names the table", () => {
+  const config = loadConfig({ env: { USER_SYNC_STAGE: "prod", USER_SYNC_AMPLIFY_TYPENAME: "User" } });
+  expect(resourceNames(config)).toMatchObject({ usersTable: "user-sync-prod-users", function: "user-sync-prod-post-confirmation" });
+  expect(functionEnvironment(config)).toEqual({
+    USERS_TABLE_NAME: "user-sync-prod-users",
+    USER_ATTRIBUTE_MAP: JSON.stringify(DEFAULT_ATTRIBUTE_MAP),
+    AMPLIFY_TYPENAME: "User",
+  });
+});

@@ -1,0 +1,23 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+// The root entry of @cdktf/provider-aws loads every resource class (~5x synth time and memory).
+const ROOT_IMPORT = /(from\s+|require\(\s*|import\(\s*)["']@cdktf\/provider-(aws|archive)["']/;
+
+test("no source file imports the root of a provider package", () => {
+  const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "*.ts", "*.js", "*.mjs"], {
+    encoding: "utf8",
+  })
+    .split("\n")
+    .filter(Boolean);
+  expect(files).toContain("lib/user-sync-stack.ts");
+  const offenders = files.filter((f) => ROOT_IMPORT.test(readFileSync(f, "utf8")));
+  expect(offenders).toEqual([]);
+});
+
+test("the pattern catches a root import", () => {
+  const pkg = ["@cdktf", "provider-aws"].join("/"); // kept out of this file's text so the scan above stays clean
+  expect(ROOT_IMPORT.test(`import { provider } from "${pkg}";`)).toBe(true);
+  expect(ROOT_IMPORT.test(`const aws = require('${pkg}');`)).toBe(true);
+  expect(ROOT_IMPORT.test(`import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";`)).toBe(false);
+});

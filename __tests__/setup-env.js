@@ -1,0 +1,5 @@
+// Tests never reach AWS: fixed dummy credentials and region for every SDK client.
+process.env.AWS_ACCESS_KEY_ID = "test";
+process.env.AWS_SECRET_ACCESS_KEY = "test";
+process.env.AWS_REGION = process.env.AWS_REGION || "us-east-1";
+delete process.env.AWS_PROFILE;

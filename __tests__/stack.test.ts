@@ -1,0 +1,240 @@
+import { synthStack, type Synthesized } from "./helpers/synth";
+
+const EXPECTED_RESOURCE_TYPES = [
+  "aws_cloudwatch_log_group",
+  "aws_cognito_user_group",
+  "aws_cognito_user_pool",
+  "aws_cognito_user_pool_client",
+  "aws_dynamodb_table",
+  "aws_iam_role",
+  "aws_iam_role_policy",
+  "aws_lambda_function",
+  "aws_lambda_permission",
+];
+
+function policyOf(s: Synthesized): any {
+  return JSON.parse(s.one("aws_iam_role_policy").policy);
+}
+
+describe("default stage", () => {
+  let s: Synthesized;
+  beforeAll(() => {
+    s = synthStack();
+  });
+
+  test("creates exactly the expected resource types, once each", () => {
+    expect(Object.keys(s.json.resource).sort()).toEqual(EXPECTED_RESOURCE_TYPES);
+    for (const type of EXPECTED_RESOURCE_TYPES) expect(Object.keys(s.json.resource[type])).toHaveLength(1);
+  });
+
+  test("Users table: on demand, keyed by id (the sub), PITR, AWS-owned encryption, deletion protection", () => {
+    const table = s.one("aws_dynamodb_table");
+    expect(table).toMatchObject({
+      name: "user-sync-dev-users",
+      billing_mode: "PAY_PER_REQUEST",
+      hash_key: "id",
+      attribute: [{ name: "id", type: "S" }],
+      point_in_time_recovery: { enabled: true },
+      server_side_encryption: { enabled: false },
+      deletion_protection_enabled: true,
+    });
+    expect(table.range_key).toBeUndefined();
+    expect(table.global_secondary_index).toBeUndefined();
+  });
+
+  test("log group has the default 30-day retention and the function's name", () => {
+    expect(s.one("aws_cloudwatch_log_group")).toMatchObject({
+      name: "/aws/lambda/user-sync-dev-post-confirmation",
+      retention_in_days: 30,
+    });
+  });
+
+  test("IAM policy allows exactly PutItem on the table and log writes on the function's log group", () => {
+    const policy = policyOf(s);
+    const logGroupArn = s.ref("aws_cloudwatch_log_group", "arn");
+    expect(policy.Statement).toEqual([
+      { Sid: "CreateUserRows", Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: [s.ref("aws_dynamodb_table", "arn")] },
+      {
+        Sid: "WriteOwnLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: [`${logGroupArn}:log-stream:*`],
+      },
+    ]);
+    for (const st of policy.Statement) {
+      for (const action of st.Action) expect(action).not.toContain("*");
+      for (const resource of st.Resource) expect(resource.replace(/:log-stream:\*$/, "")).not.toContain("*");
+    }
+    expect(s.one("aws_iam_role_policy").role).toBe(s.ref("aws_iam_role", "id"));
+  });
+
+  test("role can only be assumed by Lambda", () => {
+    const trust = JSON.parse(s.one("aws_iam_role").assume_role_policy);
+    expect(trust.Statement).toEqual([
+      { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+    ]);
+  });
+
+  test("function: nodejs22.x on arm64, within Cognito's 5 s, 256 MB, JSON logs, table env", () => {
+    const fn = s.one("aws_lambda_function");
+    expect(fn).toMatchObject({
+      function_name: "user-sync-dev-post-confirmation",
+      runtime: "nodejs22.x",
+      architectures: ["arm64"],
+      handler: "index.handler",
+      memory_size: 256,
+      role: s.ref("aws_iam_role", "arn"),
+      logging_config: { log_format: "JSON", log_group: s.ref("aws_cloudwatch_log_group", "name") },
+    });
+    expect(fn.timeout).toBeLessThanOrEqual(5);
+    expect(fn.environment.variables.USERS_TABLE_NAME).toBe("user-sync-dev-users");
+    expect(JSON.parse(fn.environment.variables.USER_ATTRIBUTE_MAP)).toMatchObject({ given_name: "givenName" });
+    expect(fn.environment.variables.AMPLIFY_TYPENAME).toBeUndefined();
+  });
+
+  test("archive packaging: archive_file zips the bundle and the function uses its path and hash", () => {
+    const zip = s.oneData("archive_file");
+    const [zipName] = Object.keys(s.json.data.archive_file);
+    expect(zip.type).toBe("zip");
+    expect(zip.source_dir).toMatch(/^assets\//);
+    const fn = s.one("aws_lambda_function");
+    expect(fn.filename).toBe(`\${data.archive_file.${zipName}.output_path}`);
+    expect(fn.source_code_hash).toBe(`\${data.archive_file.${zipName}.output_base64sha256}`);
+    expect(s.json.provider.archive).toBeDefined();
+  });
+
+  test("user pool: email username, auto-verified, password policy, email recovery, protected, trigger wired", () => {
+    expect(s.one("aws_cognito_user_pool")).toMatchObject({
+      name: "user-sync-dev-users",
+      username_attributes: ["email"],
+      auto_verified_attributes: ["email"],
+      password_policy: { minimum_length: 12, require_lowercase: true, require_uppercase: true, require_numbers: true },
+      account_recovery_setting: { recovery_mechanism: [{ name: "verified_email", priority: 1 }] },
+      deletion_protection: "ACTIVE",
+      lambda_config: { post_confirmation: s.ref("aws_lambda_function", "arn") },
+    });
+  });
+
+  test("client: no secret, SRP and refresh only, user-existence errors prevented", () => {
+    expect(s.one("aws_cognito_user_pool_client")).toMatchObject({
+      user_pool_id: s.ref("aws_cognito_user_pool", "id"),
+      generate_secret: false,
+      explicit_auth_flows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+      prevent_user_existence_errors: "ENABLED",
+    });
+    expect(s.one("aws_cognito_user_group")).toMatchObject({ name: "Admin", user_pool_id: s.ref("aws_cognito_user_pool", "id") });
+  });
+
+  test("invoke permission: only cognito-idp, only from this pool, only from this account", () => {
+    expect(s.one("aws_lambda_permission")).toEqual(
+      expect.objectContaining({
+        action: "lambda:InvokeFunction",
+        function_name: s.ref("aws_lambda_function", "function_name"),
+        principal: "cognito-idp.amazonaws.com",
+        source_arn: s.ref("aws_cognito_user_pool", "arn"),
+        source_account: `\${element(split(":", ${s.ref("aws_iam_role", "arn").slice(2, -1)}), 4)}`,
+      }),
+    );
+  });
+
+  test("no data source calls AWS: the only data source is the local archive_file", () => {
+    expect(Object.keys(s.json.data)).toEqual(["archive_file"]);
+  });
+
+  test("outputs", () => {
+    expect(Object.keys(s.json.output).sort()).toEqual(
+      ["function_name", "region", "user_pool_arn", "user_pool_client_id", "user_pool_id", "users_table_arn", "users_table_name"].sort(),
+    );
+    expect(s.json.output.region.value).toBe("us-east-1");
+    expect(s.json.output.users_table_arn.value).toBe(s.ref("aws_dynamodb_table", "arn"));
+  });
+
+  test("nothing machine-specific: no absolute paths anywhere in the synthesized JSON", () => {
+    expect(s.text).not.toMatch(/"\/(?!aws\/lambda\/)[^"]*"/);
+    expect(s.text).not.toContain(process.cwd());
+    expect(s.text).not.toMatch(/[A-Z]:\\\\/);
+  });
+
+  test("local state, no provider skip flags by default", () => {
+    expect(s.json.terraform.backend).toBeUndefined();
+    expect(s.json.provider.aws[0]).toEqual({ region: "us-east-1" });
+  });
+});
+
+describe("options", () => {
+  test("asset packaging: zipped at synth, no archive provider, hash of the zip", () => {
+    const s = synthStack({ USER_SYNC_PACKAGING: "asset" });
+    expect(s.json.data).toBeUndefined();
+    expect(s.json.provider.archive).toBeUndefined();
+    const fn = s.one("aws_lambda_function");
+    expect(fn.filename).toMatch(/^assets\/.+\/archive\.zip$/);
+    expect(fn.source_code_hash).toBe(`\${filebase64sha256("${fn.filename}")}`);
+  });
+
+  test("stage, region, retention, memory, tags and protection off", () => {
+    const s = synthStack({
+      USER_SYNC_STAGE: "prod",
+      USER_SYNC_REGION: "eu-west-1",
+      USER_SYNC_LOG_RETENTION_DAYS: "365",
+      USER_SYNC_FUNCTION_MEMORY_MB: "512",
+      USER_SYNC_DELETION_PROTECTION: "false",
+      USER_SYNC_TAGS: '{"team":"identity"}',
+    });
+    expect(s.one("aws_dynamodb_table")).toMatchObject({ name: "user-sync-prod-users", deletion_protection_enabled: false });
+    expect(s.one("aws_cognito_user_pool").deletion_protection).toBe("INACTIVE");
+    expect(s.one("aws_cloudwatch_log_group").retention_in_days).toBe(365);
+    expect(s.one("aws_lambda_function").memory_size).toBe(512);
+    expect(s.json.provider.aws[0]).toEqual({ region: "eu-west-1", default_tags: [{ tags: { team: "identity" } }] });
+  });
+
+  test("customer KMS key, email GSI, custom attributes, Amplify mode", () => {
+    const kms = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    const s = synthStack({
+      USER_SYNC_KMS_KEY_ARN: kms,
+      USER_SYNC_EMAIL_INDEX: "true",
+      USER_SYNC_ATTRIBUTE_MAP: '{"given_name":"firstName","custom:plan":"plan"}',
+      USER_SYNC_AMPLIFY_TYPENAME: "User",
+    });
+    const table = s.one("aws_dynamodb_table");
+    expect(table.server_side_encryption).toEqual({ enabled: true, kms_key_arn: kms });
+    expect(table.global_secondary_index).toEqual([{ name: "email-index", hash_key: "email", projection_type: "KEYS_ONLY" }]);
+    expect(table.attribute).toEqual([{ name: "id", type: "S" }, { name: "email", type: "S" }]);
+    expect(s.one("aws_cognito_user_pool").schema).toEqual([
+      expect.objectContaining({ name: "plan", attribute_data_type: "String", mutable: true }),
+    ]);
+    const env = s.one("aws_lambda_function").environment.variables;
+    expect(JSON.parse(env.USER_ATTRIBUTE_MAP)).toEqual({ given_name: "firstName", "custom:plan": "plan" });
+    expect(env.AMPLIFY_TYPENAME).toBe("User");
+    const kmsStatement = policyOf(s).Statement.find((st: any) => st.Sid === "UseTableKeyThroughDynamoDB");
+    expect(kmsStatement).toEqual({
+      Sid: "UseTableKeyThroughDynamoDB",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: [kms],
+      Condition: { StringEquals: { "kms:ViaService": "dynamodb.us-east-1.amazonaws.com" } },
+    });
+  });
+
+  test("S3 remote backend with native locking, or a DynamoDB lock table", () => {
+    const s = synthStack({ USER_SYNC_BACKEND_BUCKET: "acme-tf-state", USER_SYNC_STAGE: "qa" });
+    expect(s.json.terraform.backend.s3).toEqual({
+      bucket: "acme-tf-state",
+      key: "user-sync/qa/terraform.tfstate",
+      region: "us-east-1",
+      encrypt: true,
+      use_lockfile: true,
+    });
+    const locked = synthStack({ USER_SYNC_BACKEND_BUCKET: "acme-tf-state", USER_SYNC_BACKEND_LOCK: "tf-locks" });
+    expect(locked.json.terraform.backend.s3).toMatchObject({ dynamodb_table: "tf-locks" });
+    expect(locked.json.terraform.backend.s3.use_lockfile).toBeUndefined();
+  });
+
+  test("offline plan mode: provider skips credential, account-id and metadata checks", () => {
+    const s = synthStack({ USER_SYNC_OFFLINE_PLAN: "true" });
+    expect(s.json.provider.aws[0]).toMatchObject({
+      skip_credentials_validation: true,
+      skip_requesting_account_id: true,
+      skip_metadata_api_check: "true",
+    });
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * Cognito PostConfirmation trigger: creates the user's row, never overwrites
+ * one, and fails loudly (inside Cognito's 5 s wait) when it cannot.
+ */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { Context, PostConfirmationTriggerEvent } from "aws-lambda";
+import { COGNITO_TRIGGER_BUDGET_MS } from "../../lib/config";
+import { readFunctionSettings, type FunctionSettings } from "./environment";
+import { log } from "./log";
+import { buildUserRecord } from "./user-record";
+import { createUserRecordIfAbsent } from "./user-store";
+
+/** Trigger sources that mean "this user is confirmed and needs a row". */
+export const HANDLED_TRIGGER_SOURCES = ["PostConfirmation_ConfirmSignUp", "PostConfirmation_ConfirmForgotPassword"];
+
+/** Time kept back from the budget to log, return and cross the network back to Cognito. */
+const RESPONSE_MARGIN_MS = 300;
+
+// Once per container; timeouts and retries sized to fail well inside the budget.
+const client = new DynamoDBClient({
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 500, requestTimeout: 1_500 },
+});
+
+let settings: FunctionSettings | undefined;
+
+/** How long this invocation may spend on DynamoDB. */
+export function writeBudgetMs(context: Pick<Context, "getRemainingTimeInMillis"> | undefined): number {
+  const remaining = context?.getRemainingTimeInMillis?.() ?? COGNITO_TRIGGER_BUDGET_MS;
+  return Math.max(0, Math.min(remaining, COGNITO_TRIGGER_BUDGET_MS) - RESPONSE_MARGIN_MS);
+}
+
+export async function handler(event: PostConfirmationTriggerEvent, context?: Context): Promise<PostConfirmationTriggerEvent> {
+  const started = performance.now();
+  const triggerSource = event?.triggerSource;
+  const sub = event?.request?.userAttributes?.sub;
+  const elapsed = () => Math.round(performance.now() - started);
+
+  if (!HANDLED_TRIGGER_SOURCES.includes(triggerSource)) {
+    log("WARN", "unexpected trigger source; nothing written", { sub, triggerSource, outcome: "skipped", latencyMs: elapsed() });
+    return event;
+  }
+
+  const budgetMs = writeBudgetMs(context);
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), budgetMs);
+  try {
+    settings ??= readFunctionSettings(process.env);
+    const record = buildUserRecord(
+      { userName: event.userName, userPoolId: event.userPoolId, attributes: event.request?.userAttributes ?? {} },
+      { attributeMap: settings.attributeMap, amplifyTypename: settings.amplifyTypename, now: new Date() },
+    );
+    const outcome = await createUserRecordIfAbsent(client, settings.tableName, record, { abortSignal: abort.signal });
+    log("INFO", "user record written", { sub, triggerSource, outcome, latencyMs: elapsed() });
+    return event;
+  } catch (err) {
+    const error = abort.signal.aborted
+      ? new Error(`Users table did not answer within ${budgetMs} ms; no row was written`)
+      : new Error(`cannot write the user record: ${(err as Error).message}`);
+    log("ERROR", "user record not written", {
+      sub,
+      triggerSource,
+      outcome: "failed",
+      latencyMs: elapsed(),
+      errorName: (err as Error).name,
+      errorMessage: error.message,
+    });
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
