@@ -1,0 +1,189 @@
+/**
+ * The built bundle, run as Lambda would run it, against a real DynamoDB API
+ * (dynalite on a free loopback port).
+ */
+import { GetItemCommand, ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { mkdtempSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bundlePostConfirmation } from "../functions/bundle";
+import { DEFAULT_ATTRIBUTE_MAP, functionEnvironment, loadConfig } from "../lib/config";
+import { createUsersTable, localDynamoDBClient, startLocalDynamoDB, type LocalDynamoDB } from "../tools/local/dynamodb";
+import { startLambdaRunner, type LambdaRunner } from "../tools/local/lambda-runner";
+import { cognitoLocalEvent, dzoneStyleEvent, uniqueEvent } from "./fixtures/events";
+
+const TABLE = "user-sync-test-users";
+let bundleFile: string;
+let db: LocalDynamoDB;
+let client: DynamoDBClient;
+let fn: LambdaRunner;
+
+const environment = functionEnvironment(loadConfig({ env: {} }), TABLE);
+
+async function getRow(id: string) {
+  const res = await client.send(new GetItemCommand({ TableName: TABLE, Key: { id: { S: id } }, ConsistentRead: true }));
+  return res.Item ? unmarshall(res.Item) : undefined;
+}
+async function rowCount() {
+  return (await client.send(new ScanCommand({ TableName: TABLE, Select: "COUNT" }))).Count;
+}
+
+beforeAll(async () => {
+  bundleFile = bundlePostConfirmation(mkdtempSync(join(tmpdir(), "user-sync-it-"))).file;
+  db = await startLocalDynamoDB();
+  client = localDynamoDBClient(db.endpoint);
+  await createUsersTable(client, TABLE);
+  fn = await startLambdaRunner({
+    bundleFile,
+    functionName: "post-confirmation",
+    environment,
+    extraEnvironment: { AWS_ENDPOINT_URL_DYNAMODB: db.endpoint },
+  });
+});
+
+afterAll(async () => {
+  await fn?.stop();
+  await db?.stop();
+  client?.destroy();
+});
+
+test("first delivery creates the row and returns the event unchanged", async () => {
+  const event = dzoneStyleEvent();
+  const { payload, functionError } = await fn.invoke(event);
+  expect(functionError).toBeUndefined();
+  expect(payload).toEqual(event);
+  expect(await getRow(event.request.userAttributes.sub)).toMatchObject({
+    id: event.request.userAttributes.sub,
+    username: "lopezlucas",
+    email: "lucas.lopez@example.com",
+    emailVerified: true,
+    givenName: "Lucas",
+  });
+});
+
+test("the cognito-local event (region local) is handled too", async () => {
+  const event = cognitoLocalEvent();
+  const { payload, functionError } = await fn.invoke(event);
+  expect(functionError).toBeUndefined();
+  expect(payload).toEqual(event);
+  expect(await getRow(event.request.userAttributes.sub)).toMatchObject({ email: "a@b.co", givenName: "Zoë", userPoolId: "local_2Yu8pAj9" });
+});
+
+test("the same event three times leaves one row with the first createdAt", async () => {
+  const event = uniqueEvent(1);
+  const before = await rowCount();
+  await fn.invoke(event);
+  const first = await getRow(event.request.userAttributes.sub);
+  await new Promise((r) => setTimeout(r, 5));
+  const retries = await Promise.all([fn.invoke(event), fn.invoke(event)]);
+  for (const r of retries) expect(r.functionError).toBeUndefined();
+  expect(await rowCount()).toBe(before! + 1);
+  expect(await getRow(event.request.userAttributes.sub)).toEqual(first);
+  const logs = fn.logs().map((l) => JSON.parse(l)).filter((l) => l.sub === event.request.userAttributes.sub);
+  expect(logs.map((l) => l.outcome)).toEqual(["created", "exists", "exists"]);
+});
+
+test("a password reset on an existing row changes nothing, even with new attribute values", async () => {
+  const signUp = uniqueEvent(2);
+  await fn.invoke(signUp);
+  const before = await getRow(signUp.request.userAttributes.sub);
+  const reset = uniqueEvent(2, "PostConfirmation_ConfirmForgotPassword");
+  reset.request.userAttributes.given_name = "Renamed";
+  const { functionError } = await fn.invoke(reset);
+  expect(functionError).toBeUndefined();
+  expect(await getRow(signUp.request.userAttributes.sub)).toEqual(before);
+});
+
+test("a password reset for a user with no row repairs it", async () => {
+  const reset = uniqueEvent(3, "PostConfirmation_ConfirmForgotPassword");
+  expect(await getRow(reset.request.userAttributes.sub)).toBeUndefined();
+  const { functionError } = await fn.invoke(reset);
+  expect(functionError).toBeUndefined();
+  expect(await getRow(reset.request.userAttributes.sub)).toMatchObject({ username: "user3", givenName: "Given3" });
+});
+
+test("an unknown trigger source writes nothing, warns, and returns the event", async () => {
+  const event = uniqueEvent(4, "PostAuthentication_Authentication");
+  const before = await rowCount();
+  const { payload, functionError } = await fn.invoke(event);
+  expect(functionError).toBeUndefined();
+  expect(payload).toEqual(event);
+  expect(await rowCount()).toBe(before);
+  const warning = fn.logs().map((l) => JSON.parse(l)).find((l) => l.sub === event.request.userAttributes.sub);
+  expect(warning).toMatchObject({ level: "WARN", outcome: "skipped", triggerSource: "PostAuthentication_Authentication" });
+});
+
+test("a missing sub fails with a message naming it and writes nothing", async () => {
+  const event = uniqueEvent(5);
+  delete (event.request.userAttributes as any).sub;
+  const before = await rowCount();
+  const { payload, functionError } = await fn.invoke(event);
+  expect(functionError).toBe("Unhandled");
+  expect(payload.errorMessage).toMatch(/missing request\.userAttributes\.sub/);
+  expect(await rowCount()).toBe(before);
+});
+
+test("logs are JSON lines with sub, trigger, outcome and latency, and no email, name or raw event", async () => {
+  const lines = fn.logs();
+  expect(lines.length).toBeGreaterThan(5);
+  for (const line of lines) {
+    const entry = JSON.parse(line);
+    expect(Object.keys(entry).every((k) => ["level", "message", "sub", "triggerSource", "outcome", "latencyMs", "errorName", "errorMessage"].includes(k))).toBe(true);
+  }
+  const created = lines.map((l) => JSON.parse(l)).find((l) => l.outcome === "created");
+  expect(created).toEqual(expect.objectContaining({ sub: expect.any(String), triggerSource: expect.any(String), latencyMs: expect.any(Number) }));
+  const all = lines.join("\n");
+  for (const pii of ["lucas.lopez@example.com", "a@b.co", "Lucas", "Lopez", "Zoë", "user1@example.com", "Given1", "Family2"]) {
+    expect(all).not.toContain(pii);
+  }
+});
+
+describe("inside Cognito's 5 s budget", () => {
+  async function runnerAgainst(endpoint: string) {
+    return startLambdaRunner({ bundleFile, functionName: "post-confirmation", environment, extraEnvironment: { AWS_ENDPOINT_URL_DYNAMODB: endpoint } });
+  }
+
+  test("DynamoDB stopped: fails fast with a clear error", async () => {
+    const stopped = await startLocalDynamoDB();
+    await stopped.stop();
+    const runner = await runnerAgainst(stopped.endpoint);
+    try {
+      const started = Date.now();
+      const { payload, functionError } = await runner.invoke(uniqueEvent(6));
+      expect(functionError).toBe("Unhandled");
+      expect(payload.errorMessage).toMatch(/cannot write the user record|did not answer/);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  test("DynamoDB accepting connections but never answering: fails before Cognito gives up", async () => {
+    const sockets: Socket[] = [];
+    const blackhole: Server = createServer((s) => void sockets.push(s));
+    await new Promise<void>((r) => blackhole.listen(0, "127.0.0.1", () => r()));
+    const port = (blackhole.address() as { port: number }).port;
+    const runner = await runnerAgainst(`http://127.0.0.1:${port}`);
+    try {
+      const started = Date.now();
+      const { payload, functionError } = await runner.invoke(uniqueEvent(7));
+      const elapsed = Date.now() - started;
+      expect(functionError).toBe("Unhandled");
+      expect(payload.errorMessage).toMatch(/Users table did not answer within \d+ ms|cannot write the user record/);
+      expect(payload.errorMessage).not.toMatch(/timed out after 5\.00 seconds/);
+      expect(elapsed).toBeLessThan(5_000);
+      const [record] = await runner.invocations();
+      expect(record).toMatchObject({ ok: false, triggerSource: "PostConfirmation_ConfirmSignUp" });
+    } finally {
+      await runner.stop();
+      sockets.forEach((s) => s.destroy());
+      blackhole.close();
+    }
+  });
+});
+
+test("the default attribute map is what the function received", () => {
+  expect(JSON.parse(environment.USER_ATTRIBUTE_MAP)).toEqual(DEFAULT_ATTRIBUTE_MAP);
+});

@@ -1,0 +1,124 @@
+import { DEFAULT_ATTRIBUTE_MAP } from "../lib/config";
+import { readFunctionSettings } from "../functions/post-confirmation/environment";
+import { attributesFromList, buildUserRecord, InvalidUserError } from "../functions/post-confirmation/user-record";
+import { createIfAbsentInput } from "../functions/post-confirmation/user-store";
+import { cognitoLocalEvent, dzoneStyleEvent } from "./fixtures/events";
+
+const now = new Date("2026-01-02T03:04:05.678Z");
+const options = { attributeMap: DEFAULT_ATTRIBUTE_MAP, now };
+const fromEvent = (e: ReturnType<typeof dzoneStyleEvent>) => ({ userName: e.userName, userPoolId: e.userPoolId, attributes: e.request.userAttributes });
+
+describe("buildUserRecord", () => {
+  test("DZone-style event: keyed by sub (not userName), booleans parsed, standard attributes mapped", () => {
+    expect(buildUserRecord(fromEvent(dzoneStyleEvent()), options)).toEqual({
+      id: "0dsf0d44-45d2-8d10-811n-02452c6a643d",
+      username: "lopezlucas",
+      email: "lucas.lopez@example.com",
+      emailVerified: true,
+      userPoolId: "us-east-1_EXMumaRTw",
+      createdAt: "2026-01-02T03:04:05.678Z",
+      updatedAt: "2026-01-02T03:04:05.678Z",
+      givenName: "Lucas",
+      familyName: "Lopez",
+    });
+  });
+
+  test("cognito-local event: absent attributes are omitted, not written empty", () => {
+    const record = buildUserRecord(fromEvent(cognitoLocalEvent()), options);
+    expect(record).toEqual({
+      id: "3309910c-b317-49ac-86ac-346d60d3a547",
+      username: "3309910c-b317-49ac-86ac-346d60d3a547",
+      email: "a@b.co",
+      userPoolId: "local_2Yu8pAj9",
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      givenName: "Zoë",
+    });
+    expect(Object.values(record)).not.toContain("");
+    expect(Object.values(record)).not.toContain(undefined);
+  });
+
+  test.each([
+    ["true", true],
+    ["false", false],
+    [true, true],
+    [false, false],
+  ])("email_verified %p becomes %p", (value, expected) => {
+    const e = dzoneStyleEvent();
+    (e.request.userAttributes as any).email_verified = value;
+    expect(buildUserRecord(fromEvent(e), options).emailVerified).toBe(expected);
+  });
+
+  test("an unexpected email_verified value is a clear error", () => {
+    expect(() => buildUserRecord(fromEvent(dzoneStyleEvent({ email_verified: "yes" })), options)).toThrow(
+      'attribute email_verified is "yes"; expected "true" or "false"',
+    );
+  });
+
+  test("empty optional attributes are dropped; phone_number_verified is a boolean", () => {
+    const record = buildUserRecord(
+      fromEvent(dzoneStyleEvent({ family_name: "", phone_number: "+15555550100", phone_number_verified: "false", email_verified: "" })),
+      options,
+    );
+    expect(record).not.toHaveProperty("familyName");
+    expect(record).not.toHaveProperty("emailVerified");
+    expect(record).toMatchObject({ phoneNumber: "+15555550100", phoneNumberVerified: false });
+  });
+
+  test.each([[undefined], [""], ["   "]])("sub %p is rejected with a message naming it", (sub) => {
+    const e = dzoneStyleEvent();
+    (e.request.userAttributes as any).sub = sub;
+    expect(() => buildUserRecord(fromEvent(e), options)).toThrow(InvalidUserError);
+    expect(() => buildUserRecord(fromEvent(e), options)).toThrow(/missing request\.userAttributes\.sub/);
+  });
+
+  test("custom attributes are copied under the configured names; unmapped ones are not", () => {
+    const record = buildUserRecord(fromEvent(dzoneStyleEvent({ "custom:plan": "pro", "custom:tenant": "acme" })), {
+      attributeMap: { "custom:plan": "plan", given_name: "firstName" },
+      now,
+    });
+    expect(record).toMatchObject({ plan: "pro", firstName: "Lucas" });
+    expect(record).not.toHaveProperty("tenant");
+    expect(record).not.toHaveProperty("familyName");
+    expect(JSON.stringify(record)).not.toContain("acme");
+  });
+
+  test("Amplify mode adds __typename, _version 1 and _lastChangedAt in epoch ms", () => {
+    const record = buildUserRecord(fromEvent(dzoneStyleEvent()), { ...options, amplifyTypename: "User" });
+    expect(record).toMatchObject({ __typename: "User", _version: 1, _lastChangedAt: now.getTime() });
+    expect(buildUserRecord(fromEvent(dzoneStyleEvent()), options)).not.toHaveProperty("__typename");
+  });
+
+  test("ListUsers attribute lists read the same as trigger attributes", () => {
+    const e = dzoneStyleEvent();
+    const list = Object.entries(e.request.userAttributes).map(([Name, Value]) => ({ Name, Value }));
+    expect(buildUserRecord({ userName: e.userName, userPoolId: e.userPoolId, attributes: attributesFromList(list) }, options)).toEqual(
+      buildUserRecord(fromEvent(e), options),
+    );
+  });
+});
+
+test("the put is conditional on the key not existing", () => {
+  const input = createIfAbsentInput("users", { id: "abc", emailVerified: true, _version: 1 });
+  expect(input).toEqual({
+    TableName: "users",
+    Item: { id: { S: "abc" }, emailVerified: { BOOL: true }, _version: { N: "1" } },
+    ConditionExpression: "attribute_not_exists(#key)",
+    ExpressionAttributeNames: { "#key": "id" },
+  });
+});
+
+describe("readFunctionSettings", () => {
+  test("reads table, map and Amplify type", () => {
+    expect(readFunctionSettings({ USERS_TABLE_NAME: "t", USER_ATTRIBUTE_MAP: '{"given_name":"g"}', AMPLIFY_TYPENAME: "User" })).toEqual({
+      tableName: "t",
+      attributeMap: { given_name: "g" },
+      amplifyTypename: "User",
+    });
+  });
+  test("missing table name or a bad map is a clear error", () => {
+    expect(() => readFunctionSettings({})).toThrow("USERS_TABLE_NAME is not set");
+    expect(() => readFunctionSettings({ USERS_TABLE_NAME: "t", USER_ATTRIBUTE_MAP: "{" })).toThrow("USER_ATTRIBUTE_MAP is not valid JSON");
+    expect(() => readFunctionSettings({ USERS_TABLE_NAME: "t", USER_ATTRIBUTE_MAP: '{"sub":"x"}' })).toThrow(/core field/);
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * Child process of the local Lambda runner: loads the real bundle (ESM, as
+ * Lambda does) and answers the Lambda Invoke HTTP API on loopback. One process
+ * is one warm container. Started by lambda-runner.ts, which passes settings in
+ * LAMBDA_RUNNER_* variables and the function's own environment.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { pathToFileURL } from "node:url";
+import type { InvocationRecord } from "./lambda-runner";
+
+const bundleFile = process.env.LAMBDA_RUNNER_BUNDLE!;
+const functionName = process.env.LAMBDA_RUNNER_FUNCTION_NAME!;
+const timeoutMs = Number(process.env.LAMBDA_RUNNER_TIMEOUT_MS);
+const port = Number(process.env.LAMBDA_RUNNER_PORT ?? 0);
+const host = process.env.LAMBDA_RUNNER_HOST ?? "127.0.0.1";
+
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+const invocations: InvocationRecord[] = [];
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+async function invoke(handler: Handler, event: any): Promise<{ result?: unknown; error?: { errorType: string; errorMessage: string } }> {
+  const requestId = randomUUID();
+  const deadline = Date.now() + timeoutMs;
+  const context = {
+    awsRequestId: requestId,
+    functionName,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: "256",
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`), { name: "Sandbox.Timedout" })), timeoutMs);
+  });
+  let outcome: { result?: unknown; error?: { errorType: string; errorMessage: string } };
+  try {
+    outcome = { result: await Promise.race([handler(event, context), timeout]) };
+  } catch (err) {
+    outcome = { error: { errorType: (err as Error).name ?? "Error", errorMessage: (err as Error).message ?? String(err) } };
+  } finally {
+    clearTimeout(timer);
+  }
+  invocations.push({
+    requestId,
+    triggerSource: event?.triggerSource,
+    sub: event?.request?.userAttributes?.sub,
+    ok: !outcome.error,
+    error: outcome.error?.errorMessage,
+    durationMs: Math.round((performance.now() - started) * 100) / 100,
+    at: new Date().toISOString(),
+  });
+  return outcome;
+}
+
+async function main(): Promise<void> {
+  const { handler } = (await import(pathToFileURL(bundleFile).href)) as { handler: Handler };
+  if (typeof handler !== "function") throw new Error(`${bundleFile} does not export a handler function`);
+
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? "/", "http://runner");
+      if (req.method === "GET" && url.pathname === "/_runner/invocations") return send(res, 200, invocations);
+      if (req.method === "DELETE" && url.pathname === "/_runner/invocations") {
+        invocations.length = 0;
+        return send(res, 204, {});
+      }
+      const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname);
+      if (req.method !== "POST" || !match) return send(res, 404, { message: `no route for ${req.method} ${url.pathname}` });
+      const requested = decodeURIComponent(match[1]).split(":").slice(-1)[0];
+      const body = await readBody(req);
+      if (requested !== functionName && !decodeURIComponent(match[1]).endsWith(`:function:${functionName}`)) {
+        return send(res, 404, { Type: "User", message: `Function not found: ${requested}` }, { "x-amzn-errortype": "ResourceNotFoundException" });
+      }
+      const event = body ? JSON.parse(body) : {};
+      const outcome = await invoke(handler, event);
+      if (outcome.error) return send(res, 200, outcome.error, { "x-amz-function-error": "Unhandled", "x-amz-executed-version": "$LATEST" });
+      return send(res, 200, outcome.result ?? null, { "x-amz-executed-version": "$LATEST" });
+    } catch (err) {
+      send(res, 500, { message: (err as Error).message });
+    }
+  });
+  server.on("error", (err) => {
+    process.send?.({ type: "error", message: (err as Error).message });
+    process.exit(1);
+  });
+  server.listen(port, host, () => {
+    const address = server.address();
+    process.send?.({ type: "ready", port: typeof address === "object" && address ? address.port : port });
+  });
+  process.on("disconnect", () => process.exit(0));
+}
+
+main().catch((err) => {
+  process.send?.({ type: "error", message: (err as Error).message });
+  process.exit(1);
+});
