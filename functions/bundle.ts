@@ -19,7 +19,12 @@ export interface BundleResult {
   readonly bytes: number;
 }
 
-export function bundlePostConfirmation(outdir: string = POST_CONFIRMATION_OUTDIR): BundleResult {
+export interface BundleOptions {
+  /** Leave npm packages out of the bundle (benchmarks compare against this). @default false */
+  readonly externalPackages?: boolean;
+}
+
+export function bundlePostConfirmation(outdir: string = POST_CONFIRMATION_OUTDIR, options: BundleOptions = {}): BundleResult {
   const file = join(outdir, BUNDLE_FILE);
   buildSync({
     entryPoints: [POST_CONFIRMATION_ENTRY],
@@ -34,6 +39,7 @@ export function bundlePostConfirmation(outdir: string = POST_CONFIRMATION_OUTDIR
     // CommonJS dependencies inside an ES module still call require().
     banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
     legalComments: "none",
+    packages: options.externalPackages ? "external" : undefined,
     logLevel: "error",
   });
   return { outdir, file, bytes: statSync(file).size };

@@ -29,10 +29,9 @@ export async function createUserRecordIfAbsent(
   client: DynamoDBClient,
   tableName: string,
   record: UserRecord,
-  options: { abortSignal?: AbortSignal } = {},
 ): Promise<WriteOutcome> {
   try {
-    await client.send(new PutItemCommand(createIfAbsentInput(tableName, record)), { abortSignal: options.abortSignal });
+    await client.send(new PutItemCommand(createIfAbsentInput(tableName, record)));
     return "created";
   } catch (err) {
     if (err instanceof ConditionalCheckFailedException || (err as Error).name === "ConditionalCheckFailedException") {
