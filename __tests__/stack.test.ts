@@ -1,3 +1,7 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { synthStack, type Synthesized } from "./helpers/synth";
 
 const EXPECTED_RESOURCE_TYPES = [
@@ -12,8 +16,19 @@ const EXPECTED_RESOURCE_TYPES = [
   "aws_lambda_permission",
 ];
 
+/** The role policy's statements, in IAM JSON terms. */
 function policyOf(s: Synthesized): any {
-  return JSON.parse(s.one("aws_iam_role_policy").policy);
+  const [name, document] = Object.entries(s.json.data.aws_iam_policy_document)[0] as [string, any];
+  expect(s.one("aws_iam_role_policy").policy).toBe(`\${data.aws_iam_policy_document.${name}.json}`);
+  return {
+    Statement: document.statement.map((st: any) => ({
+      Sid: st.sid,
+      Effect: st.effect,
+      Action: st.actions,
+      Resource: st.resources,
+      ...(st.condition ? { Condition: Object.fromEntries(st.condition.map((c: any) => [c.test, { [c.variable]: c.values[0] }])) } : {}),
+    })),
+  };
 }
 
 describe("default stage", () => {
@@ -137,8 +152,8 @@ describe("default stage", () => {
     );
   });
 
-  test("no data source calls AWS: the only data source is the local archive_file", () => {
-    expect(Object.keys(s.json.data)).toEqual(["archive_file"]);
+  test("no data source calls AWS: only the local archive_file and policy document", () => {
+    expect(Object.keys(s.json.data).sort()).toEqual(["archive_file", "aws_iam_policy_document"]);
   });
 
   test("outputs", () => {
@@ -150,21 +165,36 @@ describe("default stage", () => {
   });
 
   test("nothing machine-specific: no absolute paths anywhere in the synthesized JSON", () => {
-    expect(s.text).not.toMatch(/"\/(?!aws\/lambda\/)[^"]*"/);
+    expect(s.text).not.toMatch(/"\/(?!\/"|aws\/lambda\/)[^"]*"/);
     expect(s.text).not.toContain(process.cwd());
     expect(s.text).not.toMatch(/[A-Z]:\\\\/);
   });
 
-  test("local state, no provider skip flags by default", () => {
-    expect(s.json.terraform.backend).toBeUndefined();
+  test("local state in the project root through a relative path, no provider skip flags by default", () => {
+    expect(s.json.terraform.backend).toEqual({ local: { path: "../../../terraform.test-stack.tfstate" } });
     expect(s.json.provider.aws[0]).toEqual({ region: "us-east-1" });
   });
+});
+
+test("the real app (main.ts) writes a cdk.tf.json with no absolute path and its assets beside it", () => {
+  const outdir = mkdtempSync(join(tmpdir(), "user-sync-app-"));
+  execFileSync(process.execPath, ["--import", "tsx", "main.ts"], {
+    env: { ...process.env, CDKTF_OUTDIR: outdir, USER_SYNC_STAGE: "apptest", USER_SYNC_PACKAGING: "asset" },
+    stdio: "pipe",
+  });
+  const stackDir = join(outdir, "stacks", "user-sync-apptest");
+  const text = readFileSync(join(stackDir, "cdk.tf.json"), "utf8");
+  expect(text).not.toContain(process.cwd());
+  expect(text).not.toContain(outdir);
+  expect(text).not.toMatch(/"\/(?!\/"|aws\/lambda\/)[^"]*"/);
+  const fn = Object.values(JSON.parse(text).resource.aws_lambda_function)[0] as any;
+  expect(existsSync(join(stackDir, fn.filename))).toBe(true);
 });
 
 describe("options", () => {
   test("asset packaging: zipped at synth, no archive provider, hash of the zip", () => {
     const s = synthStack({ USER_SYNC_PACKAGING: "asset" });
-    expect(s.json.data).toBeUndefined();
+    expect(Object.keys(s.json.data)).toEqual(["aws_iam_policy_document"]);
     expect(s.json.provider.archive).toBeUndefined();
     const fn = s.one("aws_lambda_function");
     expect(fn.filename).toMatch(/^assets\/.+\/archive\.zip$/);

@@ -1,4 +1,8 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import {
+  DataAwsIamPolicyDocument,
+  type DataAwsIamPolicyDocumentStatement,
+} from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
@@ -47,30 +51,35 @@ export class PostConfirmationFunction extends Construct {
       }),
     });
 
-    const statements: object[] = [
-      { Sid: "CreateUserRows", Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: [props.tableArn] },
+    // A policy document (computed locally, no API call) keeps each statement's actions
+    // readable in `terraform plan` even while the ARNs are still unknown.
+    const statements: DataAwsIamPolicyDocumentStatement[] = [
+      { sid: "CreateUserRows", effect: "Allow", actions: ["dynamodb:PutItem"], resources: [props.tableArn] },
       {
         // Log events are authorised on the stream ARN: streams of this one log group only.
-        Sid: "WriteOwnLogs",
-        Effect: "Allow",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: [`${this.logGroup.arn}:log-stream:*`],
+        sid: "WriteOwnLogs",
+        effect: "Allow",
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [`${this.logGroup.arn}:log-stream:*`],
       },
     ];
     if (props.tableKmsKeyArn) {
       statements.push({
-        Sid: "UseTableKeyThroughDynamoDB",
-        Effect: "Allow",
-        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-        Resource: [props.tableKmsKeyArn],
+        sid: "UseTableKeyThroughDynamoDB",
+        effect: "Allow",
+        actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+        resources: [props.tableKmsKeyArn],
         // DynamoDB requires the key in the table's region, so the ARN names it.
-        Condition: { StringEquals: { "kms:ViaService": `dynamodb.${props.tableKmsKeyArn.split(":")[3]}.amazonaws.com` } },
+        condition: [
+          { test: "StringEquals", variable: "kms:ViaService", values: [`dynamodb.${props.tableKmsKeyArn.split(":")[3]}.amazonaws.com`] },
+        ],
       });
     }
+    const document = new DataAwsIamPolicyDocument(this, "policy-document", { statement: statements });
     const policy = new IamRolePolicy(this, "policy", {
       name: props.policyName,
       role: this.role.id,
-      policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }),
+      policy: document.json,
     });
 
     this.function = new LambdaFunction(this, "function", {

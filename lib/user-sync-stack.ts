@@ -1,5 +1,5 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { functionEnvironment, resourceNames, type UserSyncConfig } from "./config";
 import { FunctionPackage } from "./function-package";
@@ -33,7 +33,8 @@ export class UserSyncStack extends TerraformStack {
         : {}),
     });
 
-    if (config.backend) {
+    // An offline plan cannot reach the state bucket; it plans against empty local state.
+    if (config.backend && !config.offlinePlan) {
       const { bucket, key, region, lock } = config.backend;
       const backend = new S3Backend(this, {
         bucket,
@@ -43,6 +44,10 @@ export class UserSyncStack extends TerraformStack {
         ...(lock === "lockfile" ? {} : { dynamodbTable: lock }),
       });
       if (lock === "lockfile") backend.addOverride("use_lockfile", true);
+    } else {
+      // cdktf's default is an absolute path; this one is relative to cdktf.out/stacks/<stack>,
+      // so the state sits in the project root and the JSON is the same on every machine.
+      new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
     }
 
     this.table = new UsersTable(this, "users-table", {

@@ -1,0 +1,148 @@
+/**
+ * The offline plan with the real Terraform CLI and the real AWS provider from
+ * the machine's mirror. One init for the whole file.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PlanError, runPlan, type PlanResult } from "../tools/plan/plan";
+import { isWildcard, summarizePlan } from "../tools/plan/plan-summary";
+
+const terraform = process.env.TERRAFORM ?? "terraform";
+const haveTerraform = !spawnSync(terraform, ["version"]).error;
+if (!haveTerraform) {
+  console.warn(`SKIPPED: offline terraform plan tests, because ${terraform} is not on PATH (install Terraform >= 1.10 to run them)`);
+}
+const describeWithTerraform = haveTerraform ? describe : describe.skip;
+
+const EXPECTED_CREATES = [
+  "aws_cloudwatch_log_group",
+  "aws_cognito_user_group",
+  "aws_cognito_user_pool",
+  "aws_cognito_user_pool_client",
+  "aws_dynamodb_table",
+  "aws_iam_role",
+  "aws_iam_role_policy",
+  "aws_lambda_function",
+  "aws_lambda_permission",
+];
+
+function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const e: NodeJS.ProcessEnv = { ...process.env, USER_SYNC_STAGE: "plantest", ...extra };
+  delete e.TF_CLI_CONFIG_FILE;
+  return e;
+}
+
+describeWithTerraform("offline terraform plan", () => {
+  let result: PlanResult;
+  const changeOf = (type: string) => result.plan.resource_changes.find((rc: any) => rc.type === type);
+  const configOf = (type: string) => result.plan.configuration.root_module.resources.find((r: any) => r.type === type);
+
+  beforeAll(() => {
+    result = runPlan({ offline: true, env: env(), outdir: mkdtempSync(join(tmpdir(), "user-sync-plan-")), log: () => undefined });
+  }, 180_000);
+
+  test("creates exactly the expected resources and only reads a local policy document", () => {
+    const creates = result.plan.resource_changes.filter((rc: any) => rc.change.actions.join() === "create").map((rc: any) => rc.type);
+    expect(creates.sort()).toEqual(EXPECTED_CREATES);
+    const others = result.plan.resource_changes.filter((rc: any) => rc.change.actions.join() !== "create");
+    expect(others.map((rc: any) => [rc.address.split(".").slice(0, 2).join("."), rc.change.actions])).toEqual([
+      ["data.aws_iam_policy_document", ["read"]],
+    ]);
+    expect(result.plan.errored).toBe(false);
+  });
+
+  test("function: nodejs22.x, arm64, 5 s, code from the synth-time zip", () => {
+    const fn = changeOf("aws_lambda_function").change.after;
+    expect(fn).toMatchObject({ runtime: "nodejs22.x", architectures: ["arm64"], timeout: 5, handler: "index.handler", memory_size: 256 });
+    expect(fn.filename).toMatch(/^assets\/.+archive\.zip$/);
+    expect(fn.source_code_hash).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+  });
+
+  test("permission: cognito-idp only, scoped to this pool's ARN and this account", () => {
+    const perm = changeOf("aws_lambda_permission");
+    expect(perm.change.after).toMatchObject({ action: "lambda:InvokeFunction", principal: "cognito-idp.amazonaws.com" });
+    expect(perm.change.after_unknown).toMatchObject({ source_arn: true, source_account: true });
+    const expressions = configOf("aws_lambda_permission").expressions;
+    const pool = configOf("aws_cognito_user_pool").address;
+    expect(expressions.source_arn.references).toContain(`${pool}.arn`);
+    expect(expressions.source_account.references).toContain(`${configOf("aws_iam_role").address}.arn`);
+    expect(configOf("aws_cognito_user_pool").expressions.lambda_config[0].post_confirmation.references).toContain(
+      `${configOf("aws_lambda_function").address}.arn`,
+    );
+  });
+
+  test("IAM policy: exactly PutItem and the two log actions", () => {
+    const doc = changeOf("aws_iam_policy_document").change.after;
+    expect(doc.statement.map((s: any) => [s.sid, s.effect, s.actions])).toEqual([
+      ["CreateUserRows", "Allow", ["dynamodb:PutItem"]],
+      ["WriteOwnLogs", "Allow", ["logs:CreateLogStream", "logs:PutLogEvents"]],
+    ]);
+    const resources = configOf("aws_iam_policy_document").expressions.statement.map((s: any) => s.resources.constant_value);
+    expect(resources).toEqual([
+      [`\${${configOf("aws_dynamodb_table").address}.arn}`],
+      [`\${${configOf("aws_cloudwatch_log_group").address}.arn}:log-stream:*`],
+    ]);
+  });
+
+  test("table and pool protections", () => {
+    expect(changeOf("aws_dynamodb_table").change.after).toMatchObject({
+      hash_key: "id",
+      billing_mode: "PAY_PER_REQUEST",
+      point_in_time_recovery: [{ enabled: true }],
+      deletion_protection_enabled: true,
+    });
+    expect(changeOf("aws_cognito_user_pool").change.after.deletion_protection).toBe("ACTIVE");
+    expect(changeOf("aws_cloudwatch_log_group").change.after.retention_in_days).toBe(30);
+  });
+
+  test("the summary lists changes and settings and finds no risk in the default stack", () => {
+    expect(result.offline).toBe(true);
+    expect(result.summary.counts).toEqual({ add: 9, change: 0, replace: 0, destroy: 0 });
+    expect(result.summary.risks).toEqual([]);
+    expect(result.summary.markdown).toContain("Offline plan");
+    expect(result.summary.markdown).toContain("| aws_dynamodb_table | 1 |");
+    expect(result.summary.markdown).toContain("`dynamodb:PutItem`");
+    expect(result.summary.markdown).toContain("| point-in-time recovery | `on` |");
+  });
+
+  test("the summary flags wildcards, replaced tables and protections turned off", () => {
+    const plan = structuredClone(result.plan);
+    const table = plan.resource_changes.find((rc: any) => rc.type === "aws_dynamodb_table");
+    table.change.actions = ["delete", "create"];
+    table.change.after.deletion_protection_enabled = false;
+    plan.resource_changes.find((rc: any) => rc.type === "aws_cognito_user_pool").change.after.deletion_protection = "INACTIVE";
+    plan.resource_changes.find((rc: any) => rc.type === "aws_iam_policy_document").change.after.statement[0].actions = ["dynamodb:*"];
+    const { risks, counts } = summarizePlan(plan);
+    expect(counts.replace).toBe(1);
+    expect(risks).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/aws_dynamodb_table\..* will be REPLACED/),
+        expect.stringMatching(/aws_dynamodb_table\..*deletion protection is off/),
+        expect.stringMatching(/aws_cognito_user_pool\..*deletion protection is off/),
+        expect.stringMatching(/wildcard action `dynamodb:\*`/),
+      ]),
+    );
+  });
+
+  test("a missing provider in the mirror fails with the fix, before terraform runs", () => {
+    const empty = mkdtempSync(join(tmpdir(), "user-sync-empty-mirror-"));
+    mkdirSync(join(empty, "registry.terraform.io"));
+    expect(() => runPlan({ offline: true, env: env({ USER_SYNC_TF_MIRROR: empty }), outdir: mkdtempSync(join(tmpdir(), "p-")), log: () => undefined })).toThrow(
+      new PlanError(`the provider mirror ${empty} has no registry.terraform.io/hashicorp/aws/5.100.0; set USER_SYNC_TF_MIRROR to a mirror that has it (terraform providers mirror <dir> on a connected machine creates one)`),
+    );
+  });
+});
+
+test("a missing terraform binary fails with the fix", () => {
+  expect(() => runPlan({ offline: true, env: env({ TERRAFORM: "/nonexistent/terraform" }), log: () => undefined })).toThrow(/is not on PATH: install Terraform/);
+});
+
+test("wildcards are flagged except the log-stream part of one log group", () => {
+  expect(isWildcard("arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/fn:log-stream:*")).toBe(false);
+  expect(isWildcard("${aws_cloudwatch_log_group.x.arn}:log-stream:* (after apply)")).toBe(false);
+  expect(isWildcard("arn:aws:logs:us-east-1:123456789012:log-group:*")).toBe(true);
+  expect(isWildcard("arn:aws:dynamodb:us-east-1:123456789012:table/*")).toBe(true);
+  expect(isWildcard("*")).toBe(true);
+});
