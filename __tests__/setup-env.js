@@ -5,3 +5,4 @@ process.env.AWS_REGION = process.env.AWS_REGION || "us-east-1";
 delete process.env.AWS_PROFILE;
 // This machine runs Node 20 (Lambda runs 22); the SDK's notice about that is known, not news.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE = "1";

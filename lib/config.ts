@@ -61,6 +61,23 @@ const STANDARD_COGNITO_ATTRIBUTES = new Set([
   ...CORE_COGNITO_ATTRIBUTES,
 ]);
 
+/** The user pool's password policy (the stack and the local sandbox both apply it). */
+export const PASSWORD_POLICY = {
+  minimumLength: 12,
+  requireLowercase: true,
+  requireUppercase: true,
+  requireNumbers: true,
+  requireSymbols: false,
+  temporaryPasswordValidityDays: 7,
+} as const;
+
+/** `custom:*` attributes the pool must declare (names without the prefix). */
+export function customAttributeNames(attributeMap: Readonly<Record<string, string>>): string[] {
+  return Object.keys(attributeMap)
+    .filter((a) => a.startsWith("custom:"))
+    .map((a) => a.slice("custom:".length));
+}
+
 /** Environment variables the PostConfirmation function reads. */
 export const FUNCTION_ENV = {
   tableName: "USERS_TABLE_NAME",

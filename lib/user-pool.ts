@@ -4,6 +4,7 @@ import { CognitoUserPoolClient } from "@cdktf/provider-aws/lib/cognito-user-pool
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
+import { PASSWORD_POLICY } from "./config";
 
 export interface UserPoolProps {
   readonly poolName: string;
@@ -44,14 +45,7 @@ export class UserPool extends Construct {
       usernameAttributes: ["email"],
       autoVerifiedAttributes: ["email"],
       usernameConfiguration: { caseSensitive: false },
-      passwordPolicy: {
-        minimumLength: 12,
-        requireLowercase: true,
-        requireUppercase: true,
-        requireNumbers: true,
-        requireSymbols: false,
-        temporaryPasswordValidityDays: 7,
-      },
+      passwordPolicy: { ...PASSWORD_POLICY },
       accountRecoverySetting: { recoveryMechanism: [{ name: "verified_email", priority: 1 }] },
       deletionProtection: (props.deletionProtection ?? true) ? "ACTIVE" : "INACTIVE",
       lambdaConfig: { postConfirmation: props.postConfirmation.functionArn },

@@ -1,7 +1,7 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { functionEnvironment, resourceNames, type UserSyncConfig } from "./config";
+import { customAttributeNames, functionEnvironment, resourceNames, type UserSyncConfig } from "./config";
 import { FunctionPackage } from "./function-package";
 import { PostConfirmationFunction } from "./post-confirmation-function";
 import { UserPool } from "./user-pool";
@@ -85,9 +85,7 @@ export class UserSyncStack extends TerraformStack {
       },
       sameAccountArn: this.postConfirmation.role.arn,
       deletionProtection: config.deletionProtection,
-      customAttributes: Object.keys(config.attributeMap)
-        .filter((a) => a.startsWith("custom:"))
-        .map((a) => a.slice("custom:".length)),
+      customAttributes: customAttributeNames(config.attributeMap),
     });
 
     const outputs: Record<string, string> = {

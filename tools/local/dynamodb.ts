@@ -1,6 +1,6 @@
 /** Local stand-in for DynamoDB (dynalite) and the Users table as the stack defines it. */
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
-import type { Server, Socket } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { USERS_TABLE_KEY } from "../../lib/config";
 import { listen } from "./ports";
 
@@ -15,46 +15,84 @@ export interface LocalDynamoDBOptions {
   readonly host?: string;
   /** Directory for on-disk state. @default in memory */
   readonly path?: string;
+  /**
+   * Serve through a TCP proxy so pause() can refuse connections while the
+   * data survives (dynalite drops its store when its own server closes).
+   * Costs one loopback hop per request. @default false
+   */
+  readonly pausable?: boolean;
 }
 
 export interface LocalDynamoDB {
   /** Value for AWS_ENDPOINT_URL_DYNAMODB. */
   readonly endpoint: string;
   readonly port: number;
-  /** Stops answering (drops open connections) but keeps the data. */
+  /** Refuses connections and drops open ones, keeping the data (needs `pausable`). */
   pause(): Promise<void>;
   /** Answers again on the same port, with the same data. */
   resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startLocalDynamoDB(options: LocalDynamoDBOptions = {}): Promise<LocalDynamoDB> {
-  const host = options.host ?? "127.0.0.1";
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: options.path });
+function trackSockets(server: Server): Set<Socket> {
   const sockets = new Set<Socket>();
   server.on("connection", (s: Socket) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
-  const port = await listen(server, options.port ?? 0, host, "DynamoDB (dynalite)");
-  let listening = true;
-  const close = () =>
-    new Promise<void>((resolve) => {
-      if (!listening) return resolve();
-      listening = false;
-      server.close(() => resolve());
-      for (const s of sockets) s.destroy();
-    });
+  return sockets;
+}
+
+function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    for (const s of sockets) s.destroy();
+  });
+}
+
+export async function startLocalDynamoDB(options: LocalDynamoDBOptions = {}): Promise<LocalDynamoDB> {
+  const host = options.host ?? "127.0.0.1";
+  const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: options.path });
+  const dbSockets = trackSockets(db);
+  const dbPort = await listen(db, options.pausable ? 0 : (options.port ?? 0), host, "DynamoDB (dynalite)");
+  if (!options.pausable) {
+    const notPausable = () => Promise.reject(new Error("start the local DynamoDB with pausable: true to pause it"));
+    return {
+      endpoint: `http://${host}:${dbPort}`,
+      port: dbPort,
+      pause: notPausable,
+      resume: notPausable,
+      stop: () => closeServer(db, dbSockets),
+    };
+  }
+
+  const proxy = createServer((client) => {
+    const upstream = connect(dbPort, host);
+    client.pipe(upstream).pipe(client);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", drop).on("close", drop);
+    upstream.on("error", drop).on("close", drop);
+  });
+  const proxySockets = trackSockets(proxy);
+  const port = await listen(proxy, options.port ?? 0, host, "DynamoDB (dynalite)").catch(async (err) => {
+    await closeServer(db, dbSockets);
+    throw err;
+  });
   return {
     endpoint: `http://${host}:${port}`,
     port,
-    pause: close,
+    pause: () => closeServer(proxy, proxySockets),
     async resume() {
-      if (listening) return;
-      await listen(server, port, host, "DynamoDB (dynalite)");
-      listening = true;
+      if (!proxy.listening) await listen(proxy, port, host, "DynamoDB (dynalite)");
     },
-    stop: close,
+    async stop() {
+      await closeServer(proxy, proxySockets);
+      await closeServer(db, dbSockets);
+    },
   };
 }
 

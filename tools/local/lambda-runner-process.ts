@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { pathToFileURL } from "node:url";
 import type { InvocationRecord } from "./lambda-runner";
+import { listen } from "./ports";
 
 const bundleFile = process.env.LAMBDA_RUNNER_BUNDLE!;
 const functionName = process.env.LAMBDA_RUNNER_FUNCTION_NAME!;
@@ -96,14 +97,8 @@ async function main(): Promise<void> {
       send(res, 500, { message: (err as Error).message });
     }
   });
-  server.on("error", (err) => {
-    process.send?.({ type: "error", message: (err as Error).message });
-    process.exit(1);
-  });
-  server.listen(port, host, () => {
-    const address = server.address();
-    process.send?.({ type: "ready", port: typeof address === "object" && address ? address.port : port });
-  });
+  const bound = await listen(server, port, host, "Lambda runner");
+  process.send?.({ type: "ready", port: bound });
   process.on("disconnect", () => process.exit(0));
 }
 

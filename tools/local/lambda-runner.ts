@@ -3,9 +3,9 @@
  * answers `POST /2015-03-31/functions/<name>/invocations`, and records every
  * invocation's outcome (cognito-local swallows trigger errors; we don't).
  */
-import { fork, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { COGNITO_TRIGGER_BUDGET_MS } from "../../lib/config";
+import { startChildService } from "./child-service";
 
 export interface InvocationRecord {
   readonly requestId: string;
@@ -77,29 +77,15 @@ export async function startLambdaRunner(options: LambdaRunnerOptions): Promise<L
     LAMBDA_RUNNER_HOST: host,
   });
 
-  const child: ChildProcess = fork(join(__dirname, "lambda-runner-process.ts"), [], {
-    execArgv: ["--import", "tsx", "--no-deprecation", "--no-warnings"],
-    env,
-    stdio: ["ignore", "pipe", "pipe", "ipc"],
-  });
   const lines: string[] = [];
-  const collect = (chunk: Buffer) => {
-    for (const line of chunk.toString("utf8").split("\n")) {
-      if (!line) continue;
+  const service = await startChildService(join(__dirname, "lambda-runner-process.ts"), env, {
+    name: "Lambda runner",
+    onOutput: (line) => {
       lines.push(line);
       options.onLog?.(line);
-    }
-  };
-  child.stdout!.on("data", collect);
-  child.stderr!.on("data", collect);
-
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once("message", (msg: any) => {
-      if (msg?.type === "ready") resolve(msg.port);
-      else reject(new Error(`local Lambda runner could not start on ${host}:${options.port ?? 0}: ${msg?.message}`));
-    });
-    child.once("exit", (code) => reject(new Error(`local Lambda runner exited (${code}) before it was ready: ${lines.join(" ")}`)));
+    },
   });
+  const port = service.port;
   const endpoint = `http://${host}:${port}`;
 
   return {
@@ -122,11 +108,6 @@ export async function startLambdaRunner(options: LambdaRunnerOptions): Promise<L
     async clearInvocations() {
       await fetch(`${endpoint}/_runner/invocations`, { method: "DELETE" });
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
+    stop: service.stop,
   };
 }

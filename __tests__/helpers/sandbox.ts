@@ -1,0 +1,42 @@
+import { ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../../lib/config";
+import { startSandbox, type Sandbox } from "../../tools/local/sandbox";
+
+/** A sandbox on free ports with fresh in-memory state, as tests need it. */
+export function startTestSandbox(env: Record<string, string> = {}): Promise<Sandbox> {
+  return startSandbox({
+    config: loadConfig({ env: { USER_SYNC_STAGE: "e2e", ...env } }),
+    stateDir: mkdtempSync(join(tmpdir(), "user-sync-sandbox-")),
+    inMemory: true,
+  });
+}
+
+/** Every row of a table (paged). */
+export async function scanAll(client: DynamoDBClient, tableName: string): Promise<Record<string, any>[]> {
+  const rows: Record<string, any>[] = [];
+  let ExclusiveStartKey: Record<string, any> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey, ConsistentRead: true }));
+    rows.push(...(page.Items ?? []).map((i) => unmarshall(i)));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return rows;
+}
+
+/** Runs tasks with at most `limit` in flight. */
+export async function inParallel<T, R>(items: T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await task(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,167 @@
+/**
+ * End to end through the Cognito API: cognito-local runs the PostConfirmation
+ * trigger through the local Lambda runner, which runs the shipped bundle
+ * against dynalite.
+ */
+import { AdminCreateUserCommand, AdminGetUserCommand, type CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { createServer } from "node:net";
+import { percentile } from "../scripts/bench/stats";
+import type { Sandbox } from "../tools/local/sandbox";
+import { adminConfirm, confirmWithEmailedCode, resetPassword, signUp } from "../tools/local/sign-up";
+import { inParallel, scanAll, startTestSandbox } from "./helpers/sandbox";
+
+const PASSWORD = "Correct-Horse-9";
+let sandbox: Sandbox;
+let cognito: CognitoIdentityProviderClient;
+let dynamo: DynamoDBClient;
+
+async function row(sub: string) {
+  const res = await dynamo.send(new GetItemCommand({ TableName: sandbox.tableName, Key: { id: { S: sub } }, ConsistentRead: true }));
+  return res.Item ? unmarshall(res.Item) : undefined;
+}
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+  cognito = sandbox.cognitoClient();
+  dynamo = sandbox.dynamoClient();
+}, 60_000);
+
+afterAll(async () => {
+  cognito?.destroy();
+  dynamo?.destroy();
+  await sandbox?.stop();
+});
+
+test("SignUp + AdminConfirmSignUp -> one row with the expected fields", async () => {
+  const email = "admin-confirmed@example.com";
+  const sub = await signUp(cognito, sandbox.clientId, { email, password: PASSWORD, attributes: { given_name: "Ada", family_name: "Lovelace" } });
+  expect(await row(sub)).toBeUndefined();
+  await adminConfirm(cognito, sandbox.userPoolId, email);
+  expect(await row(sub)).toEqual({
+    id: sub,
+    username: sub, // email is the username attribute: Cognito's userName is the sub
+    email,
+    userPoolId: sandbox.userPoolId,
+    givenName: "Ada",
+    familyName: "Lovelace",
+    createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+  });
+  const invocations = (await sandbox.lambda.invocations()).filter((i) => i.sub === sub);
+  expect(invocations).toEqual([expect.objectContaining({ ok: true, triggerSource: "PostConfirmation_ConfirmSignUp" })]);
+});
+
+test("SignUp + ConfirmSignUp with the emailed code -> the same row", async () => {
+  const email = "code-confirmed@example.com";
+  const sub = await signUp(cognito, sandbox.clientId, { email, password: PASSWORD, attributes: { given_name: "Grace" } });
+  await confirmWithEmailedCode(cognito, sandbox.clientId, sandbox.cognito, email);
+  expect(await row(sub)).toMatchObject({ id: sub, email, givenName: "Grace", userPoolId: sandbox.userPoolId });
+});
+
+test("ForgotPassword + ConfirmForgotPassword on a user with a row leaves the row unchanged", async () => {
+  const email = "resets@example.com";
+  const sub = await signUp(cognito, sandbox.clientId, { email, password: PASSWORD });
+  await adminConfirm(cognito, sandbox.userPoolId, email);
+  const before = await row(sub);
+  expect(before).toBeDefined();
+  await resetPassword(cognito, sandbox.clientId, sandbox.cognito, email, "Another-Horse-10");
+  const resets = (await sandbox.lambda.invocations()).filter((i) => i.sub === sub && i.triggerSource === "PostConfirmation_ConfirmForgotPassword");
+  expect(resets).toEqual([expect.objectContaining({ ok: true })]);
+  expect(await row(sub)).toEqual(before);
+});
+
+test("an AdminCreateUser user gets no row: Cognito sends no PostConfirmation for them (reconcile closes this gap)", async () => {
+  const email = "admin-created@example.com";
+  const created = await cognito.send(
+    new AdminCreateUserCommand({ UserPoolId: sandbox.userPoolId, Username: email, UserAttributes: [{ Name: "email", Value: email }], MessageAction: "SUPPRESS" }),
+  );
+  const sub = created.User!.Attributes!.find((a) => a.Name === "sub")!.Value!;
+  expect(await row(sub)).toBeUndefined();
+  expect((await sandbox.lambda.invocations()).filter((i) => i.sub === sub)).toEqual([]);
+});
+
+test("load: 500 users sign up and confirm concurrently -> exactly 500 rows, none duplicated or missing", async () => {
+  const users = Array.from({ length: 500 }, (_, i) => ({ email: `load-${i}@example.com`, password: PASSWORD, attributes: { given_name: `L${i}` } }));
+  const before = await scanAll(dynamo, sandbox.tableName);
+  await sandbox.lambda.clearInvocations();
+  const started = Date.now();
+  const subs = await inParallel(users, 100, async (u) => {
+    const sub = await signUp(cognito, sandbox.clientId, u);
+    await adminConfirm(cognito, sandbox.userPoolId, u.email);
+    return sub;
+  });
+  const elapsed = Date.now() - started;
+  const rows = (await scanAll(dynamo, sandbox.tableName)).filter((r) => r.email.startsWith("load-"));
+  expect(rows).toHaveLength(500);
+  expect(new Set(rows.map((r) => r.id)).size).toBe(500);
+  expect(new Set(rows.map((r) => r.id))).toEqual(new Set(subs));
+  for (const r of rows) expect(r.givenName).toBe(`L${r.email.slice(5, -12)}`);
+  expect((await scanAll(dynamo, sandbox.tableName)).length).toBe(before.length + 500);
+  const invocations = await sandbox.lambda.invocations();
+  expect(invocations).toHaveLength(500);
+  expect(invocations.filter((i) => !i.ok)).toEqual([]);
+  const ms = invocations.map((i) => i.durationMs);
+  console.log(`load: 500 sign-up+confirm flows (100 in flight) in ${elapsed} ms; trigger latency p50 ${percentile(ms, 50)} ms, p99 ${percentile(ms, 99)} ms`);
+}, 120_000);
+
+test("fault: DynamoDB stops mid-batch -> failures reported clearly, nothing crashes, surviving rows intact", async () => {
+  const users = Array.from({ length: 40 }, (_, i) => ({ email: `fault-${i}@example.com`, password: PASSWORD, attributes: { given_name: `F${i}`, family_name: "Fault" } }));
+  const subs = await inParallel(users, 10, (u) => signUp(cognito, sandbox.clientId, u));
+  await sandbox.lambda.clearInvocations();
+
+  await inParallel(users.slice(0, 15), 5, (u) => adminConfirm(cognito, sandbox.userPoolId, u.email));
+  await sandbox.dynamodb.pause();
+  // cognito-local swallows trigger errors, like a client that ignores them: confirmations still succeed.
+  await inParallel(users.slice(15, 30), 5, (u) => adminConfirm(cognito, sandbox.userPoolId, u.email));
+  await sandbox.dynamodb.resume();
+  await inParallel(users.slice(30), 5, (u) => adminConfirm(cognito, sandbox.userPoolId, u.email));
+
+  const invocations = await sandbox.lambda.invocations();
+  expect(invocations).toHaveLength(40);
+  const failed = invocations.filter((i) => !i.ok);
+  expect(failed.length).toBe(15);
+  expect(new Set(failed.map((i) => i.sub))).toEqual(new Set(subs.slice(15, 30)));
+  for (const f of failed) expect(f.error).toMatch(/^(cannot write the user record: .+|Users table did not answer within \d+ ms; no row was written)$/);
+
+  // The users stay CONFIRMED either way (as in Cognito): the rows, not the accounts, are what can go missing.
+  const status = await cognito.send(new AdminGetUserCommand({ UserPoolId: sandbox.userPoolId, Username: users[20].email }));
+  expect(status.UserStatus).toBe("CONFIRMED");
+
+  const rows = new Map((await scanAll(dynamo, sandbox.tableName)).filter((r) => r.familyName === "Fault").map((r) => [r.id, r]));
+  expect(rows.size).toBe(25);
+  users.forEach((u, i) => {
+    const r = rows.get(subs[i]);
+    if (i >= 15 && i < 30) return expect(r).toBeUndefined();
+    expect(r).toEqual({
+      id: subs[i],
+      username: subs[i],
+      email: u.email,
+      userPoolId: sandbox.userPoolId,
+      givenName: `F${i}`,
+      familyName: "Fault",
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
+  });
+}, 60_000);
+
+test("a port already in use fails at once with a message naming it", async () => {
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
+  const port = (blocker.address() as { port: number }).port;
+  const { startSandbox } = await import("../tools/local/sandbox");
+  const { mkdtempSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { tmpdir } = await import("node:os");
+  try {
+    for (const service of ["dynamodb", "cognito", "lambda"] as const) {
+      await expect(
+        startSandbox({ stateDir: mkdtempSync(join(tmpdir(), "user-sync-port-")), inMemory: true, ports: { [service]: port } }),
+      ).rejects.toThrow(new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use; stop what uses it or choose another port`));
+    }
+  } finally {
+    blocker.close();
+  }
+}, 30_000);

@@ -1,0 +1,93 @@
+/**
+ * Child process of the local Cognito: cognito-local assembled with its own
+ * state directory, a quiet logger, a mailbox for confirmation codes (served at
+ * GET /_local/codes) and its Lambda client pointed at our runner. A separate
+ * process because cognito-local's dependencies include ES-only modules that
+ * jest's module loader cannot require. Settings come in COGNITO_LOCAL_* variables.
+ */
+import { createServer } from "node:http";
+import { dirname, join } from "node:path";
+import { listen } from "./ports";
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const root = dirname(require.resolve("cognito-local/package.json"));
+const lib = (path: string) => require(join(root, "lib", path));
+const pino = require(require.resolve("pino", { paths: [root] }));
+// cognito-local is built on SDK v2; its end-of-support notice is not ours to act on.
+process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= "1";
+const AWS = require(require.resolve("aws-sdk", { paths: [root] }));
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+interface DeliveredCode {
+  username: string;
+  destination: string;
+  code: string;
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const host = env.COGNITO_LOCAL_HOST ?? "127.0.0.1";
+  const port = Number(env.COGNITO_LOCAL_PORT ?? 0);
+  const dataDir = env.COGNITO_LOCAL_DATA_DIR!;
+
+  const { DateClock, TriggersService, LambdaService, MessagesService } = lib("services/index.js");
+  const { CognitoServiceFactoryImpl } = lib("services/cognitoService.js");
+  const { CryptoService } = lib("services/crypto.js");
+  const { StormDBDataStoreFactory } = lib("services/dataStore/stormDb.js");
+  const { MessageDeliveryService } = lib("services/messageDelivery/messageDelivery.js");
+  const { otp } = lib("services/otp.js");
+  const { JwtTokenGenerator } = lib("services/tokenGenerator.js");
+  const { UserPoolServiceFactoryImpl } = lib("services/userPoolService.js");
+  const { DefaultConfig } = lib("server/config.js");
+  const { Router } = lib("server/Router.js");
+  const { createServer: createCognitoApp } = lib("server/server.js");
+
+  const logger = pino({ level: env.COGNITO_LOCAL_LOG_LEVEL ?? "silent" });
+  const ctx = { logger };
+  const mailbox: DeliveredCode[] = [];
+  const capture = (_ctx: unknown, user: { Username: string }, destination: string, message: { __code?: string }) => {
+    if (message.__code) mailbox.push({ username: user.Username, destination, code: message.__code });
+    return Promise.resolve();
+  };
+
+  const config = {
+    ...DefaultConfig,
+    LambdaClient: { credentials: { accessKeyId: "local", secretAccessKey: "local" }, region: "local", endpoint: env.COGNITO_LOCAL_LAMBDA_ENDPOINT },
+    TriggerFunctions: { PostConfirmation: env.COGNITO_LOCAL_POST_CONFIRMATION },
+    ServerConfig: { port, hostname: host, development: false, https: false },
+  };
+  const clock = new DateClock();
+  const dataStoreFactory = new StormDBDataStoreFactory(dataDir);
+  const cognito = await new CognitoServiceFactoryImpl(dataDir, dataStoreFactory, new UserPoolServiceFactoryImpl(clock, dataStoreFactory)).create(
+    ctx,
+    config.UserPoolDefaults,
+  );
+  const lambda = new LambdaService(config.TriggerFunctions, new AWS.Lambda(config.LambdaClient));
+  const triggers = new TriggersService(clock, cognito, lambda, new CryptoService(config.KMSConfig));
+  const services = {
+    clock,
+    cognito,
+    config,
+    messages: new MessagesService(triggers, new MessageDeliveryService({ sendEmail: capture, sendSms: capture })),
+    otp,
+    tokenGenerator: new JwtTokenGenerator(clock, triggers, config.TokenConfig),
+    triggers,
+  };
+  const app = createCognitoApp(Router(services), logger, config.ServerConfig, services).application;
+  const server = createServer((req, res) => {
+    if (req.method === "GET" && req.url === "/_local/codes") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(mailbox));
+    } else {
+      app(req, res);
+    }
+  });
+  const bound = await listen(server, port, host, "Cognito (cognito-local)");
+  process.send?.({ type: "ready", port: bound });
+  process.on("disconnect", () => process.exit(0));
+}
+
+main().catch((err) => {
+  process.send?.({ type: "error", message: (err as Error).message });
+  process.exit(1);
+});

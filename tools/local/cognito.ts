@@ -1,0 +1,68 @@
+/**
+ * Local stand-in for Cognito user pools (cognito-local, in a child process).
+ *
+ * Known differences from Cognito: trigger errors are swallowed (the Lambda
+ * runner records them instead), ListUsers does not paginate, email_verified
+ * is not set on confirmation, and every write rewrites the pool's JSON file
+ * (slow for big pools).
+ */
+import { join } from "node:path";
+import { startChildService } from "./child-service";
+
+export interface DeliveredCode {
+  readonly username: string;
+  readonly destination: string;
+  readonly code: string;
+}
+
+export interface LocalCognitoOptions {
+  /** Where pools and users are stored. */
+  readonly dataDir: string;
+  /** Lambda API endpoint that runs the triggers. */
+  readonly lambdaEndpoint: string;
+  /** Function for PostConfirmation. */
+  readonly postConfirmationFunction: string;
+  /** @default 0 (a free port) */
+  readonly port?: number;
+  /** @default "127.0.0.1" */
+  readonly host?: string;
+}
+
+export interface LocalCognito {
+  /** Value for AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER. */
+  readonly endpoint: string;
+  readonly port: number;
+  /** Codes "sent" by email or SMS so far, oldest first. */
+  mailbox(): Promise<DeliveredCode[]>;
+  /** The newest code sent to a username or address. */
+  lastCode(usernameOrDestination: string): Promise<string | undefined>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalCognito(options: LocalCognitoOptions): Promise<LocalCognito> {
+  const host = options.host ?? "127.0.0.1";
+  const service = await startChildService(
+    join(__dirname, "cognito-process.ts"),
+    {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      COGNITO_LOCAL_HOST: host,
+      COGNITO_LOCAL_PORT: String(options.port ?? 0),
+      COGNITO_LOCAL_DATA_DIR: options.dataDir,
+      COGNITO_LOCAL_LAMBDA_ENDPOINT: options.lambdaEndpoint,
+      COGNITO_LOCAL_POST_CONFIRMATION: options.postConfirmationFunction,
+    },
+    { name: "Cognito (cognito-local)" },
+  );
+  const endpoint = `http://${host}:${service.port}`;
+  const mailbox = async (): Promise<DeliveredCode[]> => (await fetch(`${endpoint}/_local/codes`)).json() as Promise<DeliveredCode[]>;
+  return {
+    endpoint,
+    port: service.port,
+    mailbox,
+    async lastCode(who) {
+      return (await mailbox()).reverse().find((m) => m.username === who || m.destination === who)?.code;
+    },
+    stop: service.stop,
+  };
+}
