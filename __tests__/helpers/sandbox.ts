@@ -27,16 +27,4 @@ export async function scanAll(client: DynamoDBClient, tableName: string): Promis
   return rows;
 }
 
-/** Runs tasks with at most `limit` in flight. */
-export async function inParallel<T, R>(items: T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await task(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
+export { inParallel } from "../../tools/common/in-parallel";

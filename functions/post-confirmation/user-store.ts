@@ -26,7 +26,7 @@ export function createIfAbsentInput(tableName: string, record: UserRecord): PutI
  * repeated delivery must leave it (and its createdAt) untouched.
  */
 export async function createUserRecordIfAbsent(
-  client: DynamoDBClient,
+  client: Pick<DynamoDBClient, "send">,
   tableName: string,
   record: UserRecord,
 ): Promise<WriteOutcome> {

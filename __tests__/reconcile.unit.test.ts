@@ -1,0 +1,185 @@
+/**
+ * Pagination, throttling, pacing and UnprocessedKeys: behaviour cognito-local
+ * and dynalite cannot produce. Cognito is mocked at the SDK client boundary;
+ * DynamoDB is real (dynalite), wrapped only to withhold keys.
+ */
+import { ListUsersCommand, type UserType } from "@aws-sdk/client-cognito-identity-provider";
+import { BatchGetItemCommand, PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
+import { DEFAULT_ATTRIBUTE_MAP } from "../lib/config";
+import { createUsersTable, localDynamoDBClient, startLocalDynamoDB, type LocalDynamoDB } from "../tools/local/dynamodb";
+import { backoffMs, RateLimiter } from "../tools/reconcile/pacing";
+import { reconcile, type ReconcileOptions } from "../tools/reconcile/reconcile";
+import { scanAll } from "./helpers/sandbox";
+
+const POOL = "us-east-1_Mock123";
+let db: LocalDynamoDB;
+let dynamo: DynamoDBClient;
+let tableCount = 0;
+
+const user = (i: number, status = "CONFIRMED"): UserType => ({
+  Username: `user-${i}`,
+  UserStatus: status,
+  Enabled: true,
+  Attributes: [
+    { Name: "sub", Value: `sub-${String(i).padStart(5, "0")}` },
+    { Name: "email", Value: `u${i}@example.com` },
+    { Name: "email_verified", Value: "true" },
+  ],
+});
+
+/** A paginating, optionally throttling ListUsers, as real Cognito behaves. */
+function mockCognito(users: UserType[], options: { throttleCalls?: number[] } = {}) {
+  const calls: any[] = [];
+  return {
+    calls,
+    async send(command: any) {
+      if (!(command instanceof ListUsersCommand)) throw new Error(`unexpected ${command.constructor.name}`);
+      const input = command.input;
+      calls.push(input);
+      if (options.throttleCalls?.includes(calls.length)) {
+        throw Object.assign(new Error("Rate exceeded"), { name: "TooManyRequestsException", $metadata: { httpStatusCode: 429 } });
+      }
+      if (input.Filter) {
+        const sub = /^sub = "(.*)"$/.exec(input.Filter)![1];
+        return { Users: users.filter((u) => u.Attributes!.some((a) => a.Name === "sub" && a.Value === sub)) };
+      }
+      expect(input.Limit).toBeLessThanOrEqual(60);
+      const start = input.PaginationToken ? Number(input.PaginationToken) : 0;
+      const end = start + (input.Limit ?? 60);
+      return { Users: users.slice(start, end), PaginationToken: end < users.length ? String(end) : undefined };
+    },
+  };
+}
+
+async function freshTable(): Promise<string> {
+  const name = `reconcile-unit-${++tableCount}`;
+  await createUsersTable(dynamo, name);
+  return name;
+}
+
+function options(table: string, cognito: ReconcileOptions["cognito"], extra: Partial<ReconcileOptions> = {}): ReconcileOptions {
+  const sleeps: number[] = [];
+  return {
+    cognito,
+    dynamodb: dynamo,
+    userPoolId: POOL,
+    tableName: table,
+    attributeMap: DEFAULT_ATTRIBUTE_MAP,
+    sleep: async (ms) => void sleeps.push(ms),
+    ...extra,
+  };
+}
+
+beforeAll(async () => {
+  db = await startLocalDynamoDB();
+  dynamo = localDynamoDBClient(db.endpoint);
+});
+afterAll(async () => {
+  dynamo.destroy();
+  await db.stop();
+});
+
+test("follows PaginationToken through every page of at most 60 users", async () => {
+  const table = await freshTable();
+  const users = Array.from({ length: 301 }, (_, i) => user(i));
+  const cognito = mockCognito(users);
+  const report = await reconcile(options(table, cognito));
+  const pages = cognito.calls.filter((c) => !c.Filter);
+  expect(pages.map((c) => c.PaginationToken)).toEqual([undefined, "60", "120", "180", "240", "300"]);
+  expect(pages.every((c) => c.Limit === 60 && c.UserPoolId === POOL)).toBe(true);
+  expect(report).toMatchObject({ scanned: 301, expected: 301, present: 0, missing: 301, created: 301, failed: 0, orphans: 0 });
+  expect((await scanAll(dynamo, table)).length).toBe(301);
+});
+
+test("throttled ListUsers calls back off and retry; nothing is lost", async () => {
+  const table = await freshTable();
+  const users = Array.from({ length: 150 }, (_, i) => user(i));
+  const cognito = mockCognito(users, { throttleCalls: [2, 3] });
+  const sleeps: number[] = [];
+  const report = await reconcile(options(table, cognito, { sleep: async (ms) => void sleeps.push(ms) }));
+  expect(report.throttled).toBe(2);
+  expect(report).toMatchObject({ scanned: 150, created: 150, failed: 0 });
+  expect(cognito.calls.filter((c) => !c.Filter).map((c) => c.PaginationToken)).toEqual([undefined, "60", "60", "60", "120"]);
+});
+
+test("a call throttled past the retry budget fails the run with the throttling error", async () => {
+  const table = await freshTable();
+  const cognito = mockCognito([user(1)], { throttleCalls: [1, 2, 3] });
+  await expect(reconcile(options(table, cognito, { maxRetries: 2 }))).rejects.toThrow("Rate exceeded");
+});
+
+test("ListUsers is paced at the configured rate", async () => {
+  let clock = 0;
+  const sleeps: number[] = [];
+  const limiter = new RateLimiter(20, async (ms) => {
+    sleeps.push(ms);
+    clock += ms;
+  }, () => clock);
+  for (let i = 0; i < 10; i++) await limiter.wait();
+  expect(sleeps).toEqual(Array(9).fill(50));
+
+  const table = await freshTable();
+  const cognito = mockCognito(Array.from({ length: 600 }, (_, i) => user(i)));
+  let now = 0;
+  const runSleeps: number[] = [];
+  await reconcile(options(table, cognito, { rate: 10, now: () => now, sleep: async (ms) => { runSleeps.push(ms); now += ms; } }));
+  // 10 pages at 10/s: nine waits of 100 ms between them.
+  expect(runSleeps.filter((ms) => ms === 100)).toHaveLength(9);
+});
+
+test("backoff grows exponentially and is capped", () => {
+  expect([0, 1, 2, 3, 10].map((a) => backoffMs(a, 200, 10_000, () => 1))).toEqual([200, 400, 800, 1600, 10_000]);
+  expect(backoffMs(3, 200, 10_000, () => 0.5)).toBe(800);
+});
+
+test("UnprocessedKeys are retried until DynamoDB has answered for every key", async () => {
+  const table = await freshTable();
+  const users = Array.from({ length: 120 }, (_, i) => user(i));
+  // Half the users already have rows.
+  for (const u of users.slice(0, 60)) {
+    await dynamo.send(new PutItemCommand({ TableName: table, Item: marshall({ id: u.Attributes![0].Value, original: true }) }));
+  }
+  let batchCalls = 0;
+  const withholding = {
+    async send(command: any) {
+      if (!(command instanceof BatchGetItemCommand)) return dynamo.send(command);
+      batchCalls++;
+      const request = command.input.RequestItems![table];
+      if (batchCalls % 2 === 0 || request.Keys!.length < 4) return dynamo.send(command);
+      // Answer for the first quarter only; hand the rest back as unprocessed.
+      const answered = request.Keys!.slice(0, Math.floor(request.Keys!.length / 4));
+      const res = await dynamo.send(new BatchGetItemCommand({ RequestItems: { [table]: { ...request, Keys: answered } } }));
+      return { ...res, UnprocessedKeys: { [table]: { ...request, Keys: request.Keys!.slice(answered.length) } } };
+    },
+  };
+  const report = await reconcile(options(table, mockCognito(users), { dynamodb: withholding as any }));
+  expect(batchCalls).toBeGreaterThan(2);
+  expect(report).toMatchObject({ scanned: 120, present: 60, created: 60, failed: 0 });
+  const rows = await scanAll(dynamo, table);
+  expect(rows.filter((r) => r.original)).toHaveLength(60);
+  expect(rows).toHaveLength(120);
+});
+
+test("keys still unprocessed after the retries are reported as failures, not as missing rows", async () => {
+  const table = await freshTable();
+  const users = Array.from({ length: 5 }, (_, i) => user(i));
+  const neverAnswers = {
+    async send(command: any) {
+      if (!(command instanceof BatchGetItemCommand)) return dynamo.send(command);
+      return { Responses: { [table]: [] }, UnprocessedKeys: command.input.RequestItems };
+    },
+  };
+  const report = await reconcile(options(table, mockCognito(users), { dynamodb: neverAnswers as any, maxRetries: 3 }));
+  expect(report).toMatchObject({ scanned: 5, expected: 5, present: 0, missing: 0, created: 0, failed: 5 });
+  expect(report.failures[0].error).toBe("BatchGetItem left the key unprocessed after 3 retries");
+  expect(await scanAll(dynamo, table)).toEqual([]);
+});
+
+test("only statuses that can sign in are expected, unless unconfirmed users are included", async () => {
+  const users = [user(1), user(2, "EXTERNAL_PROVIDER"), user(3, "RESET_REQUIRED"), user(4, "UNCONFIRMED"), user(5, "FORCE_CHANGE_PASSWORD"), user(6, "ARCHIVED")];
+  const strict = await reconcile(options(await freshTable(), mockCognito(users), { dryRun: true }));
+  expect(strict).toMatchObject({ scanned: 6, expected: 3, missing: 3, created: 0 });
+  const loose = await reconcile(options(await freshTable(), mockCognito(users), { dryRun: true, includeUnconfirmed: true }));
+  expect(loose).toMatchObject({ scanned: 6, expected: 5, missing: 5 });
+});
