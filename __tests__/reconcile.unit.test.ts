@@ -17,9 +17,9 @@ let db: LocalDynamoDB;
 let dynamo: DynamoDBClient;
 let tableCount = 0;
 
-const user = (i: number, status = "CONFIRMED"): UserType => ({
+const user = (i: number, status: string = "CONFIRMED"): UserType => ({
   Username: `user-${i}`,
-  UserStatus: status,
+  UserStatus: status as UserType["UserStatus"],
   Enabled: true,
   Attributes: [
     { Name: "sub", Value: `sub-${String(i).padStart(5, "0")}` },
@@ -29,7 +29,7 @@ const user = (i: number, status = "CONFIRMED"): UserType => ({
 });
 
 /** A paginating, optionally throttling ListUsers, as real Cognito behaves. */
-function mockCognito(users: UserType[], options: { throttleCalls?: number[] } = {}) {
+function mockCognito(users: UserType[], options: { throttleCalls?: number[]; signedUpDuringRun?: UserType[] } = {}) {
   const calls: any[] = [];
   return {
     calls,
@@ -42,7 +42,8 @@ function mockCognito(users: UserType[], options: { throttleCalls?: number[] } = 
       }
       if (input.Filter) {
         const sub = /^sub = "(.*)"$/.exec(input.Filter)![1];
-        return { Users: users.filter((u) => u.Attributes!.some((a) => a.Name === "sub" && a.Value === sub)) };
+        const all = [...users, ...(options.signedUpDuringRun ?? [])];
+        return { Users: all.filter((u) => u.Attributes!.some((a) => a.Name === "sub" && a.Value === sub)) };
       }
       expect(input.Limit).toBeLessThanOrEqual(60);
       const start = input.PaginationToken ? Number(input.PaginationToken) : 0;
@@ -182,4 +183,19 @@ test("only statuses that can sign in are expected, unless unconfirmed users are 
   expect(strict).toMatchObject({ scanned: 6, expected: 3, missing: 3, created: 0 });
   const loose = await reconcile(options(await freshTable(), mockCognito(users), { dryRun: true, includeUnconfirmed: true }));
   expect(loose).toMatchObject({ scanned: 6, expected: 5, missing: 5 });
+});
+
+test("a row for a user who signed up after the listing is re-checked by sub and is not an orphan", async () => {
+  const table = await freshTable();
+  const late = user(999);
+  const gone = "sub-gone";
+  for (const id of [late.Attributes![0].Value!, gone]) {
+    await dynamo.send(new PutItemCommand({ TableName: table, Item: marshall({ id }) }));
+  }
+  const cognito = mockCognito([user(1)], { signedUpDuringRun: [late] });
+  const report = await reconcile(options(table, cognito, { pruneOrphans: true }));
+  expect(report.orphanIds).toEqual([gone]);
+  expect(report.pruned).toBe(1);
+  expect(cognito.calls.filter((c) => c.Filter).map((c) => c.Filter).sort()).toEqual(['sub = "sub-00999"', `sub = "${gone}"`]);
+  expect((await scanAll(dynamo, table)).map((r) => r.id).sort()).toEqual(["sub-00001", "sub-00999"]);
 });

@@ -1,5 +1,5 @@
 /** Local stand-in for DynamoDB (dynalite) and the Users table as the stack defines it. */
-import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, type CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { USERS_TABLE_KEY } from "../../lib/config";
 import { listen } from "./ports";
@@ -113,11 +113,18 @@ export function usersTableInput(tableName: string, options: { emailIndexName?: s
   return input;
 }
 
+/** Creates the table if needed and returns once it is ACTIVE (writes to a CREATING table fail). */
 export async function createUsersTable(client: DynamoDBClient, tableName: string, options: { emailIndexName?: string } = {}): Promise<void> {
   try {
     await client.send(new CreateTableCommand(usersTableInput(tableName, options)));
   } catch (err) {
     if ((err as Error).name !== "ResourceInUseException") throw err;
+  }
+  for (const deadline = Date.now() + 10_000; ; ) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === "ACTIVE") return;
+    if (Date.now() > deadline) throw new Error(`table ${tableName} is still ${Table?.TableStatus} after 10 s`);
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
