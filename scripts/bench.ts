@@ -3,11 +3,13 @@
  * ratios. Numbers on a shared machine are noisy; the ratios are what to compare.
  */
 import { benchHandler } from "./bench/handler";
+import { benchReconcile } from "./bench/reconcile";
 import { benchSynth } from "./bench/synth";
 
 const sections: Record<string, () => unknown> = {
   synth: () => benchSynth(),
   handler: () => benchHandler(),
+  reconcile: () => benchReconcile(),
 };
 
 async function main(): Promise<void> {
