@@ -1,0 +1,20 @@
+// jest transformer: strips TypeScript with esbuild (already our bundler), no per-file type-check.
+// `npm run typecheck` checks types once for the whole project.
+const { transformSync, version } = require("esbuild");
+const { createHash } = require("node:crypto");
+
+module.exports = {
+  getCacheKey(source, filename) {
+    return createHash("sha256").update(version).update("\0").update(filename).update("\0").update(source).digest("hex");
+  },
+  process(source, filename) {
+    const { code, map } = transformSync(source, {
+      loader: "ts",
+      format: "cjs",
+      target: "node20",
+      sourcemap: "external",
+      sourcefile: filename,
+    });
+    return { code, map };
+  },
+};
