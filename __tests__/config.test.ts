@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, DEFAULT_ATTRIBUTE_MAP, functionEnvironment, loadConfig, resourceNames } from "../lib/config";
+import { readFileSync } from "node:fs";
+import { ConfigError, DEFAULT_ATTRIBUTE_MAP, functionEnvironment, loadConfig, resourceNames, SETTINGS } from "../lib/config";
 
 function problemsFor(env: Record<string, string>): string[] {
   try {
@@ -89,4 +90,12 @@ test("names are stage-prefixed and the function env names the table", () => {
     USER_ATTRIBUTE_MAP: JSON.stringify(DEFAULT_ATTRIBUTE_MAP),
     AMPLIFY_TYPENAME: "User",
   });
+});
+
+test("the README's configuration table documents every setting", () => {
+  const readme = readFileSync(join(__dirname, "../README.md"), "utf8");
+  const rows = readme.split("\n").filter((l) => l.startsWith("| `"));
+  for (const setting of SETTINGS) {
+    expect(rows.some((row) => row.includes(`\`${setting.key}\``) && row.includes(`\`${setting.env}\``))).toBe(true);
+  }
 });

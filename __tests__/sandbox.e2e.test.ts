@@ -8,7 +8,10 @@ import { GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { createServer } from "node:net";
 import { percentile } from "../scripts/bench/stats";
-import type { Sandbox } from "../tools/local/sandbox";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startSandbox, type Sandbox } from "../tools/local/sandbox";
 import { adminConfirm, confirmWithEmailedCode, resetPassword, signUp } from "../tools/local/sign-up";
 import { inParallel, scanAll, startTestSandbox } from "./helpers/sandbox";
 
@@ -151,10 +154,6 @@ test("a port already in use fails at once with a message naming it", async () =>
   const blocker = createServer();
   await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
   const port = (blocker.address() as { port: number }).port;
-  const { startSandbox } = await import("../tools/local/sandbox");
-  const { mkdtempSync } = await import("node:fs");
-  const { join } = await import("node:path");
-  const { tmpdir } = await import("node:os");
   try {
     for (const service of ["dynamodb", "cognito", "lambda"] as const) {
       await expect(

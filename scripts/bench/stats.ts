@@ -28,7 +28,3 @@ export function runNode(args: string[], env: NodeJS.ProcessEnv = process.env): P
 }
 
 export const fmt = (n: number, digits = 0) => n.toFixed(digits);
-
-export function table(rows: Array<Record<string, string | number>>): void {
-  console.table(rows);
-}

@@ -9,14 +9,12 @@ import { createServer } from "node:http";
 import { dirname, join } from "node:path";
 import { listen } from "./ports";
 
-/* eslint-disable @typescript-eslint/no-require-imports */
 const root = dirname(require.resolve("cognito-local/package.json"));
 const lib = (path: string) => require(join(root, "lib", path));
 const pino = require(require.resolve("pino", { paths: [root] }));
 // cognito-local is built on SDK v2; its end-of-support notice is not ours to act on.
 process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= "1";
 const AWS = require(require.resolve("aws-sdk", { paths: [root] }));
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 interface DeliveredCode {
   username: string;

@@ -5,7 +5,6 @@ import { USERS_TABLE_KEY } from "../../lib/config";
 import { listen } from "./ports";
 
 // dynalite ships no types.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite: (options: Record<string, unknown>) => Server = require("dynalite");
 
 export interface LocalDynamoDBOptions {
