@@ -114,10 +114,11 @@ async function main(): Promise<void> {
     process.once("SIGTERM", resolve);
   });
   console.log("\nStopping...");
-  const invocations = await sandbox.lambda.invocations();
-  const failed = invocations.filter((i) => !i.ok);
+  const invocations = await sandbox.lambda.invocations().catch(() => undefined);
   await sandbox.stop();
-  console.log(`Stopped. ${invocations.length} trigger invocation(s), ${failed.length} failed.`);
+  const failed = invocations?.filter((i) => !i.ok) ?? [];
+  console.log(`Stopped.${invocations ? ` ${invocations.length} trigger invocation(s), ${failed.length} failed.` : ""}`);
+  for (const f of failed) console.log(`  failed: sub ${f.sub ?? "-"} (${f.triggerSource}): ${f.error}`);
 }
 
 main().catch((err) => {

@@ -83,6 +83,8 @@ async function main(): Promise<void> {
   const bound = await listen(server, port, host, "Cognito (cognito-local)");
   process.send?.({ type: "ready", port: bound });
   process.on("disconnect", () => process.exit(0));
+  // Ctrl-C reaches the whole process group; the parent stops us, in order, with SIGTERM.
+  process.on("SIGINT", () => undefined);
 }
 
 main().catch((err) => {
