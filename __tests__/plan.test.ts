@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PlanError, runPlan, type PlanResult } from "../tools/plan/plan";
+import { EXPECTED_RESOURCE_TYPES } from "./helpers/expected-stack";
 import { isWildcard, summarizePlan } from "../tools/plan/plan-summary";
 
 const terraform = process.env.TERRAFORM ?? "terraform";
@@ -16,17 +17,6 @@ if (!haveTerraform) {
 }
 const describeWithTerraform = haveTerraform ? describe : describe.skip;
 
-const EXPECTED_CREATES = [
-  "aws_cloudwatch_log_group",
-  "aws_cognito_user_group",
-  "aws_cognito_user_pool",
-  "aws_cognito_user_pool_client",
-  "aws_dynamodb_table",
-  "aws_iam_role",
-  "aws_iam_role_policy",
-  "aws_lambda_function",
-  "aws_lambda_permission",
-];
 
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const e: NodeJS.ProcessEnv = { ...process.env, USER_SYNC_STAGE: "plantest", ...extra };
@@ -45,7 +35,7 @@ describeWithTerraform("offline terraform plan", () => {
 
   test("creates exactly the expected resources and only reads a local policy document", () => {
     const creates = result.plan.resource_changes.filter((rc: any) => rc.change.actions.join() === "create").map((rc: any) => rc.type);
-    expect(creates.sort()).toEqual(EXPECTED_CREATES);
+    expect(creates.sort()).toEqual(EXPECTED_RESOURCE_TYPES);
     const others = result.plan.resource_changes.filter((rc: any) => rc.change.actions.join() !== "create");
     expect(others.map((rc: any) => [rc.address.split(".").slice(0, 2).join("."), rc.change.actions])).toEqual([
       ["data.aws_iam_policy_document", ["read"]],

@@ -2,19 +2,9 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { EXPECTED_RESOURCE_TYPES } from "./helpers/expected-stack";
 import { synthStack, type Synthesized } from "./helpers/synth";
 
-const EXPECTED_RESOURCE_TYPES = [
-  "aws_cloudwatch_log_group",
-  "aws_cognito_user_group",
-  "aws_cognito_user_pool",
-  "aws_cognito_user_pool_client",
-  "aws_dynamodb_table",
-  "aws_iam_role",
-  "aws_iam_role_policy",
-  "aws_lambda_function",
-  "aws_lambda_permission",
-];
 
 /** The role policy's statements, in IAM JSON terms. */
 function policyOf(s: Synthesized): any {

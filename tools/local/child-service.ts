@@ -1,5 +1,10 @@
-/** Starts a TypeScript service in a child process and waits for its "ready" message. */
+/**
+ * Local services that run in child processes: the parent side starts one and
+ * waits for its "ready" message; the child side serves and reports.
+ */
 import { fork, type ChildProcess } from "node:child_process";
+import type { Server } from "node:net";
+import { listen } from "./ports";
 
 export interface ChildService {
   readonly port: number;
@@ -44,4 +49,25 @@ export async function startChildService(
         child.kill("SIGTERM");
       }),
   };
+}
+
+/**
+ * Child side: runs `start` to build the server, listens, and tells the parent
+ * which port it got (or why it could not start).
+ */
+export function serveAsChild(name: string, start: () => Promise<Server>): void {
+  const host = process.env.CHILD_SERVICE_HOST ?? "127.0.0.1";
+  const port = Number(process.env.CHILD_SERVICE_PORT ?? 0);
+  start()
+    .then((server) => listen(server, port, host, name))
+    .then((bound) => {
+      process.send?.({ type: "ready", port: bound });
+      process.on("disconnect", () => process.exit(0));
+      // Ctrl-C reaches the whole process group; the parent stops us, in order, with SIGTERM.
+      process.on("SIGINT", () => undefined);
+    })
+    .catch((err) => {
+      process.send?.({ type: "error", message: (err as Error).message });
+      process.exit(1);
+    });
 }

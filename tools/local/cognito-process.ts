@@ -3,11 +3,11 @@
  * state directory, a quiet logger, a mailbox for confirmation codes (served at
  * GET /_local/codes) and its Lambda client pointed at our runner. A separate
  * process because cognito-local's dependencies include ES-only modules that
- * jest's module loader cannot require. Settings come in COGNITO_LOCAL_* variables.
+ * jest's module loader cannot require. Settings come in COGNITO_LOCAL_* and CHILD_SERVICE_* variables.
  */
-import { createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import { dirname, join } from "node:path";
-import { listen } from "./ports";
+import { serveAsChild } from "./child-service";
 
 const root = dirname(require.resolve("cognito-local/package.json"));
 const lib = (path: string) => require(join(root, "lib", path));
@@ -22,10 +22,8 @@ interface DeliveredCode {
   code: string;
 }
 
-async function main(): Promise<void> {
+async function createCognitoServer(): Promise<Server> {
   const env = process.env;
-  const host = env.COGNITO_LOCAL_HOST ?? "127.0.0.1";
-  const port = Number(env.COGNITO_LOCAL_PORT ?? 0);
   const dataDir = env.COGNITO_LOCAL_DATA_DIR!;
 
   const { DateClock, TriggersService, LambdaService, MessagesService } = lib("services/index.js");
@@ -52,7 +50,7 @@ async function main(): Promise<void> {
     ...DefaultConfig,
     LambdaClient: { credentials: { accessKeyId: "local", secretAccessKey: "local" }, region: "local", endpoint: env.COGNITO_LOCAL_LAMBDA_ENDPOINT },
     TriggerFunctions: { PostConfirmation: env.COGNITO_LOCAL_POST_CONFIRMATION },
-    ServerConfig: { port, hostname: host, development: false, https: false },
+    ServerConfig: { port: 0, hostname: "127.0.0.1", development: false, https: false },
   };
   const clock = new DateClock();
   const dataStoreFactory = new StormDBDataStoreFactory(dataDir);
@@ -72,7 +70,7 @@ async function main(): Promise<void> {
     triggers,
   };
   const app = createCognitoApp(Router(services), logger, config.ServerConfig, services).application;
-  const server = createServer((req, res) => {
+  return createServer((req, res) => {
     if (req.method === "GET" && req.url === "/_local/codes") {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify(mailbox));
@@ -80,14 +78,6 @@ async function main(): Promise<void> {
       app(req, res);
     }
   });
-  const bound = await listen(server, port, host, "Cognito (cognito-local)");
-  process.send?.({ type: "ready", port: bound });
-  process.on("disconnect", () => process.exit(0));
-  // Ctrl-C reaches the whole process group; the parent stops us, in order, with SIGTERM.
-  process.on("SIGINT", () => undefined);
 }
 
-main().catch((err) => {
-  process.send?.({ type: "error", message: (err as Error).message });
-  process.exit(1);
-});
+serveAsChild("Cognito (cognito-local)", createCognitoServer);

@@ -46,8 +46,8 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      COGNITO_LOCAL_HOST: host,
-      COGNITO_LOCAL_PORT: String(options.port ?? 0),
+      CHILD_SERVICE_HOST: host,
+      CHILD_SERVICE_PORT: String(options.port ?? 0),
       COGNITO_LOCAL_DATA_DIR: options.dataDir,
       COGNITO_LOCAL_LAMBDA_ENDPOINT: options.lambdaEndpoint,
       COGNITO_LOCAL_POST_CONFIRMATION: options.postConfirmationFunction,

@@ -5,16 +5,14 @@
  * LAMBDA_RUNNER_* variables and the function's own environment.
  */
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { pathToFileURL } from "node:url";
 import type { InvocationRecord } from "./lambda-runner";
-import { listen } from "./ports";
+import { serveAsChild } from "./child-service";
 
 const bundleFile = process.env.LAMBDA_RUNNER_BUNDLE!;
 const functionName = process.env.LAMBDA_RUNNER_FUNCTION_NAME!;
 const timeoutMs = Number(process.env.LAMBDA_RUNNER_TIMEOUT_MS);
-const port = Number(process.env.LAMBDA_RUNNER_PORT ?? 0);
-const host = process.env.LAMBDA_RUNNER_HOST ?? "127.0.0.1";
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 const invocations: InvocationRecord[] = [];
@@ -70,11 +68,11 @@ async function invoke(handler: Handler, event: any): Promise<{ result?: unknown;
   return outcome;
 }
 
-async function main(): Promise<void> {
+async function createRunnerServer(): Promise<Server> {
   const { handler } = (await import(pathToFileURL(bundleFile).href)) as { handler: Handler };
   if (typeof handler !== "function") throw new Error(`${bundleFile} does not export a handler function`);
 
-  const server = createServer(async (req, res) => {
+  return createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? "/", "http://runner");
       if (req.method === "GET" && url.pathname === "/_runner/invocations") return send(res, 200, invocations);
@@ -97,14 +95,6 @@ async function main(): Promise<void> {
       send(res, 500, { message: (err as Error).message });
     }
   });
-  const bound = await listen(server, port, host, "Lambda runner");
-  process.send?.({ type: "ready", port: bound });
-  process.on("disconnect", () => process.exit(0));
-  // Ctrl-C reaches the whole process group; the parent stops us, in order, with SIGTERM.
-  process.on("SIGINT", () => undefined);
 }
 
-main().catch((err) => {
-  process.send?.({ type: "error", message: (err as Error).message });
-  process.exit(1);
-});
+serveAsChild("Lambda runner", createRunnerServer);

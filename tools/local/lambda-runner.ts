@@ -73,8 +73,8 @@ export async function startLambdaRunner(options: LambdaRunnerOptions): Promise<L
     LAMBDA_RUNNER_BUNDLE: options.bundleFile,
     LAMBDA_RUNNER_FUNCTION_NAME: options.functionName,
     LAMBDA_RUNNER_TIMEOUT_MS: String(options.timeoutMs ?? COGNITO_TRIGGER_BUDGET_MS),
-    LAMBDA_RUNNER_PORT: String(options.port ?? 0),
-    LAMBDA_RUNNER_HOST: host,
+    CHILD_SERVICE_PORT: String(options.port ?? 0),
+    CHILD_SERVICE_HOST: host,
   });
 
   const lines: string[] = [];
