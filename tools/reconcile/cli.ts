@@ -4,7 +4,7 @@
  *
  * Exit 0 only when nothing failed. With --json, stdout holds only the report.
  */
-import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { CognitoIdentityProviderClient, DescribeUserPoolCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../../lib/config";
@@ -54,10 +54,23 @@ function parse(argv: string[]) {
   return { ...parsed, rate };
 }
 
-function progressBar(p: ReconcileProgress): string {
-  const width = 24;
-  const done = p.phase === "orphans" ? width : Math.min(width - 1, Math.floor(Math.log10(p.scanned + 1) * 4));
-  return `\r[${"#".repeat(done)}${"-".repeat(width - done)}] ${p.phase === "users" ? "scanning users" : "checking orphans"}: ${p.scanned} scanned, ${p.present} present, ${p.created} created, ${p.failed} failed `;
+/** One terminal line; a bar when the pool's estimated size is known, counts alone otherwise. */
+function progressLine(p: ReconcileProgress, estimatedUsers: number | undefined): string {
+  const counts = `${p.scanned} scanned, ${p.present} present, ${p.created} created, ${p.failed} failed`;
+  if (p.phase === "orphans") return `\r[${"#".repeat(24)}] users done (${counts}); orphans checked `;
+  if (!estimatedUsers) return `\rscanning users: ${counts} `;
+  const done = Math.min(24, Math.floor((24 * p.scanned) / estimatedUsers));
+  return `\r[${"#".repeat(done)}${"-".repeat(24 - done)}] ${Math.min(100, Math.floor((100 * p.scanned) / estimatedUsers))}% ${counts} `;
+}
+
+/** Cognito's own estimate of the pool size, if this identity may read it. */
+async function estimatedUsers(cognito: CognitoIdentityProviderClient, userPoolId: string): Promise<number | undefined> {
+  try {
+    const res = await cognito.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }));
+    return res.UserPool?.EstimatedNumberOfUsers || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function humanReport(r: ReconcileReport): string {
@@ -101,6 +114,7 @@ async function main(): Promise<number> {
   const dynamodb = new DynamoDBClient({ region });
   const showProgress = !args.json && process.stderr.isTTY;
   try {
+    const estimate = showProgress ? await estimatedUsers(cognito, args["user-pool-id"]!) : undefined;
     const report = await reconcile({
       cognito,
       dynamodb,
@@ -112,7 +126,7 @@ async function main(): Promise<number> {
       includeUnconfirmed: args["include-unconfirmed"],
       pruneOrphans: args["prune-orphans"],
       rate: args.rate,
-      onProgress: showProgress ? (p) => process.stderr.write(progressBar(p)) : undefined,
+      onProgress: showProgress ? (p) => process.stderr.write(progressLine(p, estimate)) : undefined,
       onOrphans: (ids) => {
         if (args.json || ids.length === 0 || !args["prune-orphans"] || args["dry-run"]) return;
         process.stderr.write(`\nDeleting ${ids.length} orphan row(s):\n${ids.map((id) => `  ${id}`).join("\n")}\n`);
