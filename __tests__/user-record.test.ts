@@ -122,3 +122,14 @@ describe("readFunctionSettings", () => {
     expect(() => readFunctionSettings({ USERS_TABLE_NAME: "t", USER_ATTRIBUTE_MAP: '{"sub":"x"}' })).toThrow(/core field/);
   });
 });
+
+describe("writeBudgetMs", () => {
+  // Imported here: the handler module creates its DynamoDB client at load, as in Lambda.
+  const { writeBudgetMs } = require("../functions/post-confirmation/handler") as typeof import("../functions/post-confirmation/handler");
+  test("keeps 300 ms back from the remaining time, never beyond Cognito's 5 s, never negative", () => {
+    expect(writeBudgetMs({ getRemainingTimeInMillis: () => 2_000 })).toBe(1_700);
+    expect(writeBudgetMs({ getRemainingTimeInMillis: () => 9_000 })).toBe(4_700);
+    expect(writeBudgetMs({ getRemainingTimeInMillis: () => 100 })).toBe(0);
+    expect(writeBudgetMs(undefined)).toBe(4_700);
+  });
+});
