@@ -4,6 +4,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import type { Server } from "node:net";
+import { createInterface } from "node:readline";
 import { listen } from "./ports";
 
 export interface ChildService {
@@ -22,23 +23,23 @@ export async function startChildService(
     env,
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
-  const output: string[] = [];
-  const collect = (chunk: Buffer) => {
-    for (const line of chunk.toString("utf8").split("\n")) {
-      if (!line) continue;
-      output.push(line);
+  // Whole lines only: a line may arrive split across two pipe reads.
+  let startupOutput: string[] | undefined = [];
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
+      if (!line) return;
+      startupOutput?.push(line); // kept only to explain a failed start
       options.onOutput?.(line);
-    }
-  };
-  child.stdout!.on("data", collect);
-  child.stderr!.on("data", collect);
+    });
+  }
   const port = await new Promise<number>((resolve, reject) => {
     child.once("message", (msg: any) => {
       if (msg?.type === "ready") resolve(msg.port);
       else reject(new Error(msg?.message ?? `${options.name} could not start`));
     });
-    child.once("exit", (code) => reject(new Error(`${options.name} exited (${code}) before it was ready: ${output.join(" ")}`)));
+    child.once("exit", (code) => reject(new Error(`${options.name} exited (${code}) before it was ready: ${startupOutput?.join(" ")}`)));
   });
+  startupOutput = undefined;
   return {
     port,
     child,
