@@ -1,5 +1,6 @@
 import { App } from "cdktf";
-import { ConfigError, loadConfig, resourceNames } from "./lib/config";
+import { resourceNames } from "./lib/names";
+import { ConfigError, loadConfig } from "./lib/settings";
 import { UserSyncStack } from "./lib/user-sync-stack";
 
 try {

@@ -1,8 +1,10 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readFileSync } from "node:fs";
-import { ConfigError, DEFAULT_ATTRIBUTE_MAP, functionEnvironment, loadConfig, resourceNames, SETTINGS } from "../lib/config";
+import { DEFAULT_ATTRIBUTE_MAP } from "../core/contract";
+import { resourceNames } from "../lib/names";
+import { ConfigError, loadConfig, SETTINGS, settingsTable } from "../lib/settings";
+import { postConfirmationSpec } from "../lib/specs";
 
 function problemsFor(env: Record<string, string>): string[] {
   try {
@@ -84,18 +86,45 @@ describe("loadConfig", () => {
 
 test("names are stage-prefixed and the function env names the table", () => {
   const config = loadConfig({ env: { USER_SYNC_STAGE: "prod", USER_SYNC_AMPLIFY_TYPENAME: "User" } });
-  expect(resourceNames(config)).toMatchObject({ usersTable: "user-sync-prod-users", function: "user-sync-prod-post-confirmation" });
-  expect(functionEnvironment(config)).toEqual({
+  expect(resourceNames(config)).toMatchObject({ usersTable: "user-sync-prod-users", postConfirmation: { function: "user-sync-prod-post-confirmation" } });
+  expect(postConfirmationSpec(config).environment).toEqual({
     USERS_TABLE_NAME: "user-sync-prod-users",
     USER_ATTRIBUTE_MAP: JSON.stringify(DEFAULT_ATTRIBUTE_MAP),
     AMPLIFY_TYPENAME: "User",
   });
 });
 
-test("the README's configuration table documents every setting", () => {
+test("the README's configuration table is the one the schema renders", () => {
   const readme = readFileSync(join(__dirname, "../README.md"), "utf8");
-  const rows = readme.split("\n").filter((l) => l.startsWith("| `"));
-  for (const setting of SETTINGS) {
-    expect(rows.some((row) => row.includes(`\`${setting.key}\``) && row.includes(`\`${setting.env}\``))).toBe(true);
-  }
+  const start = readme.indexOf("| Setting (file key) |");
+  const table = readme.slice(start, readme.indexOf("\n\n", start));
+  // On failure, paste settingsTable() into the README.
+  expect(table).toBe(settingsTable());
+  for (const setting of SETTINGS) expect(table).toContain(`| \`${setting.key}\` | \`${setting.env}\` |`);
+});
+
+describe("schema details", () => {
+  test("every setting has a distinct USER_SYNC_* variable and a default or a default text", () => {
+    expect(new Set(SETTINGS.map((s) => s.env)).size).toBe(SETTINGS.length);
+    for (const s of SETTINGS) {
+      expect(s.env).toMatch(/^USER_SYNC_[A-Z_]+$/);
+      expect(s.defaultText.length).toBeGreaterThan(0);
+    }
+  });
+
+  test("a bad value inside a map names the setting and the entry", () => {
+    const problems = problemsFor({ USER_SYNC_TAGS: '{"team":7}' });
+    expect(problems).toEqual(['tags (USER_SYNC_TAGS): "team" must be a string']);
+  });
+
+  test("a file value of the wrong type is named like an environment value", () => {
+    const dir = mkdtempSync(join(tmpdir(), "user-sync-config-"));
+    const file = join(dir, "config.json");
+    writeFileSync(file, JSON.stringify({ deletionProtection: "yes", logRetentionDays: "30" }));
+    const problems = problemsFor({ USER_SYNC_CONFIG: file });
+    expect(problems.sort()).toEqual([
+      'deletionProtection (USER_SYNC_DELETION_PROTECTION): "yes" is not a boolean; use true or false',
+      'logRetentionDays (USER_SYNC_LOG_RETENTION_DAYS): "30" is not a whole number',
+    ]);
+  });
 });

@@ -8,19 +8,31 @@ import { mkdtempSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bundlePostConfirmation } from "../functions/bundle";
-import { DEFAULT_ATTRIBUTE_MAP, functionEnvironment, loadConfig } from "../lib/config";
-import { createUsersTable, localDynamoDBClient, startLocalDynamoDB, type LocalDynamoDB } from "../tools/local/dynamodb";
+import { DEFAULT_ATTRIBUTE_MAP } from "../core/contract";
+import { buildUserRecord } from "../core/user-record";
+import { bundleFunction } from "../lib/function/bundle";
+import { loadConfig } from "../lib/settings";
+import { postConfirmationSpec, usersTableSpec } from "../lib/specs";
+import { localDynamoDBClient } from "../tools/local/clients";
+import { createTable, startLocalDynamoDB, type LocalDynamoDB } from "../tools/local/dynamodb";
 import { startLambdaRunner, type LambdaRunner } from "../tools/local/lambda-runner";
+import { createTableInput } from "../tools/local/resources";
 import { cognitoLocalEvent, dzoneStyleEvent, uniqueEvent } from "./fixtures/events";
 
 const TABLE = "user-sync-test-users";
+const FN = "post-confirmation";
 let bundleFile: string;
 let db: LocalDynamoDB;
 let client: DynamoDBClient;
 let fn: LambdaRunner;
 
-const environment = functionEnvironment(loadConfig({ env: {} }), TABLE);
+const spec = postConfirmationSpec(loadConfig({ env: {} }));
+const environment = { ...spec.environment, USERS_TABLE_NAME: TABLE };
+
+/** A runner for the bundle with exactly this environment. */
+function runner(env: Record<string, string>): Promise<LambdaRunner> {
+  return startLambdaRunner({ functions: [{ name: FN, bundleFile, environment: env, timeoutMs: spec.timeoutSeconds * 1000 }] });
+}
 
 async function getRow(id: string) {
   const res = await client.send(new GetItemCommand({ TableName: TABLE, Key: { id: { S: id } }, ConsistentRead: true }));
@@ -31,16 +43,11 @@ async function rowCount() {
 }
 
 beforeAll(async () => {
-  bundleFile = bundlePostConfirmation(mkdtempSync(join(tmpdir(), "user-sync-it-"))).file;
+  bundleFile = bundleFunction(FN, mkdtempSync(join(tmpdir(), "user-sync-it-"))).file;
   db = await startLocalDynamoDB();
   client = localDynamoDBClient(db.endpoint);
-  await createUsersTable(client, TABLE);
-  fn = await startLambdaRunner({
-    bundleFile,
-    functionName: "post-confirmation",
-    environment,
-    extraEnvironment: { AWS_ENDPOINT_URL_DYNAMODB: db.endpoint },
-  });
+  await createTable(client, createTableInput({ ...usersTableSpec(loadConfig({ env: {} })), tableName: TABLE }));
+  fn = await runner({ ...environment, AWS_ENDPOINT_URL_DYNAMODB: db.endpoint });
 });
 
 afterAll(async () => {
@@ -51,7 +58,7 @@ afterAll(async () => {
 
 test("first delivery creates the row and returns the event unchanged", async () => {
   const event = dzoneStyleEvent();
-  const { payload, functionError } = await fn.invoke(event);
+  const { payload, functionError } = await fn.invoke(FN, event);
   expect(functionError).toBeUndefined();
   expect(payload).toEqual(event);
   expect(await getRow(event.request.userAttributes.sub)).toMatchObject({
@@ -65,7 +72,7 @@ test("first delivery creates the row and returns the event unchanged", async () 
 
 test("the cognito-local event (region local) is handled too", async () => {
   const event = cognitoLocalEvent();
-  const { payload, functionError } = await fn.invoke(event);
+  const { payload, functionError } = await fn.invoke(FN, event);
   expect(functionError).toBeUndefined();
   expect(payload).toEqual(event);
   expect(await getRow(event.request.userAttributes.sub)).toMatchObject({ email: "a@b.co", givenName: "Zoë", userPoolId: "local_2Yu8pAj9" });
@@ -74,24 +81,24 @@ test("the cognito-local event (region local) is handled too", async () => {
 test("the same event three times leaves one row with the first createdAt", async () => {
   const event = uniqueEvent(1);
   const before = await rowCount();
-  await fn.invoke(event);
+  await fn.invoke(FN, event);
   const first = await getRow(event.request.userAttributes.sub);
   await new Promise((r) => setTimeout(r, 5));
-  const retries = await Promise.all([fn.invoke(event), fn.invoke(event)]);
+  const retries = await Promise.all([fn.invoke(FN, event), fn.invoke(FN, event)]);
   for (const r of retries) expect(r.functionError).toBeUndefined();
   expect(await rowCount()).toBe(before! + 1);
   expect(await getRow(event.request.userAttributes.sub)).toEqual(first);
-  const logs = fn.logs().map((l) => JSON.parse(l)).filter((l) => l.sub === event.request.userAttributes.sub);
+  const logs = fn.logs(FN).map((l) => JSON.parse(l)).filter((l) => l.sub === event.request.userAttributes.sub);
   expect(logs.map((l) => l.outcome)).toEqual(["created", "exists", "exists"]);
 });
 
 test("a password reset on an existing row changes nothing, even with new attribute values", async () => {
   const signUp = uniqueEvent(2);
-  await fn.invoke(signUp);
+  await fn.invoke(FN, signUp);
   const before = await getRow(signUp.request.userAttributes.sub);
   const reset = uniqueEvent(2, "PostConfirmation_ConfirmForgotPassword");
   reset.request.userAttributes.given_name = "Renamed";
-  const { functionError } = await fn.invoke(reset);
+  const { functionError } = await fn.invoke(FN, reset);
   expect(functionError).toBeUndefined();
   expect(await getRow(signUp.request.userAttributes.sub)).toEqual(before);
 });
@@ -99,7 +106,7 @@ test("a password reset on an existing row changes nothing, even with new attribu
 test("a password reset for a user with no row repairs it", async () => {
   const reset = uniqueEvent(3, "PostConfirmation_ConfirmForgotPassword");
   expect(await getRow(reset.request.userAttributes.sub)).toBeUndefined();
-  const { functionError } = await fn.invoke(reset);
+  const { functionError } = await fn.invoke(FN, reset);
   expect(functionError).toBeUndefined();
   expect(await getRow(reset.request.userAttributes.sub)).toMatchObject({ username: "user3", givenName: "Given3" });
 });
@@ -107,11 +114,11 @@ test("a password reset for a user with no row repairs it", async () => {
 test("an unknown trigger source writes nothing, warns, and returns the event", async () => {
   const event = uniqueEvent(4, "PostAuthentication_Authentication");
   const before = await rowCount();
-  const { payload, functionError } = await fn.invoke(event);
+  const { payload, functionError } = await fn.invoke(FN, event);
   expect(functionError).toBeUndefined();
   expect(payload).toEqual(event);
   expect(await rowCount()).toBe(before);
-  const warning = fn.logs().map((l) => JSON.parse(l)).find((l) => l.sub === event.request.userAttributes.sub);
+  const warning = fn.logs(FN).map((l) => JSON.parse(l)).find((l) => l.sub === event.request.userAttributes.sub);
   expect(warning).toMatchObject({ level: "WARN", outcome: "skipped", triggerSource: "PostAuthentication_Authentication" });
 });
 
@@ -119,31 +126,38 @@ test("a missing sub fails with a message naming it and writes nothing", async ()
   const event = uniqueEvent(5);
   delete (event.request.userAttributes as any).sub;
   const before = await rowCount();
-  const { payload, functionError } = await fn.invoke(event);
+  const { payload, functionError } = await fn.invoke(FN, event);
   expect(functionError).toBe("Unhandled");
   expect(payload.errorMessage).toMatch(/missing request\.userAttributes\.sub/);
   expect(await rowCount()).toBe(before);
 });
 
 test("logs are JSON lines with sub, trigger, outcome and latency, and no email, name or raw event", async () => {
-  const lines = fn.logs();
-  expect(lines.length).toBeGreaterThan(5);
+  // Its own invocations: created, exists, skipped and failed.
+  const before = fn.logs(FN).length;
+  const created = uniqueEvent(40);
+  await fn.invoke(FN, created);
+  await fn.invoke(FN, created);
+  await fn.invoke(FN, uniqueEvent(41, "PostAuthentication_Authentication"));
+  const invalid = uniqueEvent(42);
+  invalid.request.userAttributes.email_verified = "lucas.lopez@example.com";
+  await fn.invoke(FN, invalid);
+  const lines = fn.logs(FN).slice(before);
+  expect(lines.map((l) => JSON.parse(l).outcome)).toEqual(["created", "exists", "skipped", "failed"]);
   for (const line of lines) {
     const entry = JSON.parse(line);
     expect(Object.keys(entry).every((k) => ["level", "message", "sub", "triggerSource", "outcome", "latencyMs", "errorName", "errorMessage"].includes(k))).toBe(true);
   }
-  const created = lines.map((l) => JSON.parse(l)).find((l) => l.outcome === "created");
-  expect(created).toEqual(expect.objectContaining({ sub: expect.any(String), triggerSource: expect.any(String), latencyMs: expect.any(Number) }));
+  const first = lines.map((l) => JSON.parse(l)).find((l) => l.outcome === "created");
+  expect(first).toEqual(expect.objectContaining({ sub: expect.any(String), triggerSource: expect.any(String), latencyMs: expect.any(Number) }));
   const all = lines.join("\n");
-  for (const pii of ["lucas.lopez@example.com", "a@b.co", "Lucas", "Lopez", "Zoë", "user1@example.com", "Given1", "Family2"]) {
+  for (const pii of ["lucas.lopez@example.com", "Lucas", "Lopez", "user40@example.com", "user42@example.com", "Given40", "Family41", "Given42"]) {
     expect(all).not.toContain(pii);
   }
 });
 
 describe("inside Cognito's 5 s budget", () => {
-  async function runnerAgainst(endpoint: string) {
-    return startLambdaRunner({ bundleFile, functionName: "post-confirmation", environment, extraEnvironment: { AWS_ENDPOINT_URL_DYNAMODB: endpoint } });
-  }
+  const runnerAgainst = (endpoint: string) => runner({ ...environment, AWS_ENDPOINT_URL_DYNAMODB: endpoint });
 
   test("DynamoDB stopped: fails fast with a clear error", async () => {
     const stopped = await startLocalDynamoDB();
@@ -151,7 +165,7 @@ describe("inside Cognito's 5 s budget", () => {
     const runner = await runnerAgainst(stopped.endpoint);
     try {
       const started = Date.now();
-      const { payload, functionError } = await runner.invoke(uniqueEvent(6));
+      const { payload, functionError } = await runner.invoke(FN, uniqueEvent(6));
       expect(functionError).toBe("Unhandled");
       expect(payload.errorMessage).toMatch(/cannot write the user record|did not answer/);
       expect(Date.now() - started).toBeLessThan(5_000);
@@ -168,7 +182,7 @@ describe("inside Cognito's 5 s budget", () => {
     const runner = await runnerAgainst(`http://127.0.0.1:${port}`);
     try {
       const started = Date.now();
-      const { payload, functionError } = await runner.invoke(uniqueEvent(7));
+      const { payload, functionError } = await runner.invoke(FN, uniqueEvent(7));
       const elapsed = Date.now() - started;
       expect(functionError).toBe("Unhandled");
       expect(payload.errorMessage).toMatch(/Users table did not answer within \d+ ms|cannot write the user record/);
@@ -184,6 +198,37 @@ describe("inside Cognito's 5 s budget", () => {
   });
 });
 
-test("the default attribute map is what the function received", () => {
-  expect(JSON.parse(environment.USER_ATTRIBUTE_MAP)).toEqual(DEFAULT_ATTRIBUTE_MAP);
+/** An event carrying every attribute of the default map, with distinct values. */
+function everyAttributeEvent(i: number) {
+  const event = uniqueEvent(i);
+  for (const attribute of Object.keys(DEFAULT_ATTRIBUTE_MAP)) {
+    event.request.userAttributes[attribute] = attribute.endsWith("_verified") ? "true" : `${attribute}-${i}`;
+  }
+  return event;
+}
+
+test("the function received the default attribute map: every mapped attribute lands in its field", async () => {
+  const event = everyAttributeEvent(50);
+  await fn.invoke(FN, event);
+  const row = await getRow(event.request.userAttributes.sub);
+  const { createdAt, updatedAt, ...expected } = buildUserRecord(
+    { userName: event.userName, userPoolId: event.userPoolId, attributes: event.request.userAttributes },
+    { attributeMap: DEFAULT_ATTRIBUTE_MAP, now: new Date() },
+  );
+  expect(row).toEqual({ ...expected, createdAt: expect.any(String), updatedAt: expect.any(String) });
+  for (const field of Object.values(DEFAULT_ATTRIBUTE_MAP)) expect(row).toHaveProperty(field);
+});
+
+test("a bundle with only USERS_TABLE_NAME set still copies the documented default attributes", async () => {
+  const bare = await runner({ USERS_TABLE_NAME: TABLE, AWS_ENDPOINT_URL_DYNAMODB: db.endpoint });
+  try {
+    const event = everyAttributeEvent(51);
+    const { functionError } = await bare.invoke(FN, event);
+    expect(functionError).toBeUndefined();
+    const row = await getRow(event.request.userAttributes.sub);
+    expect(row).toMatchObject({ givenName: "given_name-51", familyName: "family_name-51", phoneNumber: "phone_number-51", phoneNumberVerified: true });
+    for (const field of Object.values(DEFAULT_ATTRIBUTE_MAP)) expect(row).toHaveProperty(field);
+  } finally {
+    await bare.stop();
+  }
 });

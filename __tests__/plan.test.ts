@@ -3,7 +3,7 @@
  * the machine's mirror. One init for the whole file.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PlanError, runPlan, type PlanResult } from "../tools/plan/plan";
@@ -117,10 +117,13 @@ describeWithTerraform("offline terraform plan", () => {
   });
 
   test("a missing provider in the mirror fails with the fix, before terraform runs", () => {
+    // The version the synthesized stack requires, as @cdktf/provider-aws writes it.
+    const version = JSON.parse(readFileSync(join(result.stackDir, "cdk.tf.json"), "utf8")).terraform.required_providers.aws.version;
+    expect(version).toMatch(/^\d+\.\d+\.\d+$/);
     const empty = mkdtempSync(join(tmpdir(), "user-sync-empty-mirror-"));
     mkdirSync(join(empty, "registry.terraform.io"));
     expect(() => runPlan({ offline: true, env: env({ USER_SYNC_TF_MIRROR: empty }), outdir: mkdtempSync(join(tmpdir(), "p-")), log: () => undefined })).toThrow(
-      new PlanError(`the provider mirror ${empty} has no registry.terraform.io/hashicorp/aws/5.100.0; set USER_SYNC_TF_MIRROR to a mirror that has it (terraform providers mirror <dir> on a connected machine creates one)`),
+      new PlanError(`the provider mirror ${empty} has no registry.terraform.io/hashicorp/aws/${version}; set USER_SYNC_TF_MIRROR to a mirror that has it (terraform providers mirror <dir> on a connected machine creates one)`),
     );
   });
 });

@@ -12,10 +12,11 @@ import { BatchWriteItemCommand, DeleteItemCommand, ScanCommand, type DynamoDBCli
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { USERS_TABLE_KEY } from "../lib/config";
+import { ROW_KEY } from "../core/contract";
+import type { ReconcileReport } from "../core/reconcile/engine";
+import { INJECTED_FAULT } from "../tools/local/dynamodb";
 import type { Sandbox } from "../tools/local/sandbox";
 import { adminConfirm, signUp } from "../tools/local/sign-up";
-import type { ReconcileReport } from "../tools/reconcile/reconcile";
 import { inParallel, startTestSandbox } from "./helpers/sandbox";
 
 const PASSWORD = "Correct-Horse-9";
@@ -30,7 +31,7 @@ async function rawRows(): Promise<Map<string, string>> {
   do {
     const page = await dynamo.send(new ScanCommand({ TableName: sandbox.tableName, ExclusiveStartKey, ConsistentRead: true }));
     for (const item of page.Items ?? []) {
-      rows.set(item[USERS_TABLE_KEY].S!, JSON.stringify(Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b)))));
+      rows.set(item[ROW_KEY].S!, JSON.stringify(Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b)))));
     }
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
@@ -215,14 +216,18 @@ test("bad arguments fail with exit 2 and name the flag", async () => {
   expect(rate.stderr).toContain("--rate: \"100\" must be a number from 1 to 30");
 });
 
-test("a failure to write makes the exit code non-zero", async () => {
-  await dynamo.send(new DeleteItemCommand({ TableName: sandbox.tableName, Key: { id: { S: groups.adminCreated[1] } } }));
-  await sandbox.dynamodb.pause();
+test("a failure to write a missing row is reported with the user and the error, and the exit code is non-zero", async () => {
+  const missing = groups.adminCreated[1];
+  await dynamo.send(new DeleteItemCommand({ TableName: sandbox.tableName, Key: { id: { S: missing } } }));
+  // Reads answer; only the repair write fails (every attempt the SDK makes).
+  sandbox.dynamodb.failOperations(["PutItem"]);
   try {
-    const res = await cli(["--user-pool-id", sandbox.userPoolId, "--table", sandbox.tableName], { ...sandbox.endpointEnv, AWS_MAX_ATTEMPTS: "1" });
-    expect(res.status).not.toBe(0);
-    expect(res.stderr + res.stdout).toMatch(/ECONNREFUSED|reconcile failed/);
+    const { status, report } = await runCli([]);
+    expect(status).toBe(1);
+    expect(report).toMatchObject({ missing: 1, created: 0, failed: 1 });
+    expect(report.failures).toEqual([{ sub: missing, username: expect.any(String), error: `InternalServerError: ${INJECTED_FAULT}` }]);
   } finally {
-    await sandbox.dynamodb.resume();
+    sandbox.dynamodb.failOperations([]);
   }
+  expect((await rawRows()).has(missing)).toBe(false);
 }, 120_000);

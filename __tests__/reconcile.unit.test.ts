@@ -1,21 +1,27 @@
 /**
  * Pagination, throttling, pacing and UnprocessedKeys: behaviour cognito-local
- * and dynalite cannot produce. Cognito is mocked at the SDK client boundary;
- * DynamoDB is real (dynalite), wrapped only to withhold keys.
+ * and dynalite cannot produce. Cognito is a loopback stand-in that pages and
+ * throttles as Cognito does (tools/local/paged-cognito.ts), reached by a real
+ * SDK client, so the SDK's retry layer is the one under test. DynamoDB is real
+ * (dynalite), wrapped only to withhold keys.
  */
-import { ListUsersCommand, type UserType } from "@aws-sdk/client-cognito-identity-provider";
+import type { UserType } from "@aws-sdk/client-cognito-identity-provider";
 import { BatchGetItemCommand, PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import { DEFAULT_ATTRIBUTE_MAP } from "../lib/config";
-import { createUsersTable, localDynamoDBClient, startLocalDynamoDB, type LocalDynamoDB } from "../tools/local/dynamodb";
-import { backoffMs, RateLimiter } from "../tools/reconcile/pacing";
-import { reconcile, type ReconcileOptions } from "../tools/reconcile/reconcile";
+import { BATCH_CLIENT, createCognitoClient, type ClientProfile } from "../core/clients";
+import { DEFAULT_ATTRIBUTE_MAP } from "../core/contract";
+import { backoffMs, RateLimiter } from "../core/reconcile/pacing";
+import { reconcile, type ReconcileOptions } from "../core/reconcile/engine";
+import { LOCAL_CREDENTIALS, localDynamoDBClient } from "../tools/local/clients";
+import { createTable, startLocalDynamoDB, type LocalDynamoDB } from "../tools/local/dynamodb";
+import { startPagedCognito, type PagedCognito, type PagedCognitoOptions } from "../tools/local/paged-cognito";
 import { scanAll } from "./helpers/sandbox";
 
 const POOL = "us-east-1_Mock123";
 let db: LocalDynamoDB;
 let dynamo: DynamoDBClient;
 let tableCount = 0;
+const servers: PagedCognito[] = [];
 
 const user = (i: number, status: string = "CONFIRMED"): UserType => ({
   Username: `user-${i}`,
@@ -28,34 +34,22 @@ const user = (i: number, status: string = "CONFIRMED"): UserType => ({
   ],
 });
 
-/** A paginating, optionally throttling ListUsers, as real Cognito behaves. */
-function mockCognito(users: UserType[], options: { throttleCalls?: number[]; signedUpDuringRun?: UserType[] } = {}) {
-  const calls: any[] = [];
-  return {
-    calls,
-    async send(command: any) {
-      if (!(command instanceof ListUsersCommand)) throw new Error(`unexpected ${command.constructor.name}`);
-      const input = command.input;
-      calls.push(input);
-      if (options.throttleCalls?.includes(calls.length)) {
-        throw Object.assign(new Error("Rate exceeded"), { name: "TooManyRequestsException", $metadata: { httpStatusCode: 429 } });
-      }
-      if (input.Filter) {
-        const sub = /^sub = "(.*)"$/.exec(input.Filter)![1];
-        const all = [...users, ...(options.signedUpDuringRun ?? [])];
-        return { Users: all.filter((u) => u.Attributes!.some((a) => a.Name === "sub" && a.Value === sub)) };
-      }
-      expect(input.Limit).toBeLessThanOrEqual(60);
-      const start = input.PaginationToken ? Number(input.PaginationToken) : 0;
-      const end = start + (input.Limit ?? 60);
-      return { Users: users.slice(start, end), PaginationToken: end < users.length ? String(end) : undefined };
-    },
-  };
+/** A paginating, optionally throttling Cognito, and a real client for it. */
+async function mockCognito(users: UserType[], options: Omit<PagedCognitoOptions, "users"> = {}, profile: ClientProfile = BATCH_CLIENT) {
+  const server = await startPagedCognito({ users: () => users, ...options });
+  servers.push(server);
+  const client = createCognitoClient(profile, { endpoint: server.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+  return { client, calls: server.calls };
 }
 
 async function freshTable(): Promise<string> {
   const name = `reconcile-unit-${++tableCount}`;
-  await createUsersTable(dynamo, name);
+  await createTable(dynamo, {
+    TableName: name,
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+    KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+  });
   return name;
 }
 
@@ -79,14 +73,15 @@ beforeAll(async () => {
 afterAll(async () => {
   dynamo.destroy();
   await db.stop();
+  for (const s of servers) await s.stop();
 });
 
 test("follows PaginationToken through every page of at most 60 users", async () => {
   const table = await freshTable();
   const users = Array.from({ length: 301 }, (_, i) => user(i));
-  const cognito = mockCognito(users);
-  const report = await reconcile(options(table, cognito));
-  const pages = cognito.calls.filter((c) => !c.Filter);
+  const cognito = await mockCognito(users);
+  const report = await reconcile(options(table, cognito.client));
+  const pages = cognito.calls.map((c) => c.input).filter((c) => !c.Filter);
   expect(pages.map((c) => c.PaginationToken)).toEqual([undefined, "60", "120", "180", "240", "300"]);
   expect(pages.every((c) => c.Limit === 60 && c.UserPoolId === POOL)).toBe(true);
   expect(report).toMatchObject({ scanned: 301, expected: 301, present: 0, missing: 301, created: 301, failed: 0, orphans: 0 });
@@ -96,18 +91,35 @@ test("follows PaginationToken through every page of at most 60 users", async () 
 test("throttled ListUsers calls back off and retry; nothing is lost", async () => {
   const table = await freshTable();
   const users = Array.from({ length: 150 }, (_, i) => user(i));
-  const cognito = mockCognito(users, { throttleCalls: [2, 3] });
-  const sleeps: number[] = [];
-  const report = await reconcile(options(table, cognito, { sleep: async (ms) => void sleeps.push(ms) }));
-  expect(report.throttled).toBe(2);
+  const cognito = await mockCognito(users, { throttleCalls: [2, 3] });
+  // The SDK's backoff is random * 2^attempt * 500 ms for throttling; a fixed draw makes it exact.
+  const random = jest.spyOn(Math, "random").mockReturnValue(0.2);
+  let report;
+  try {
+    report = await reconcile(options(table, cognito.client));
+  } finally {
+    random.mockRestore();
+  }
+  expect(report.retried).toBe(2);
   expect(report).toMatchObject({ scanned: 150, created: 150, failed: 0 });
-  expect(cognito.calls.filter((c) => !c.Filter).map((c) => c.PaginationToken)).toEqual([undefined, "60", "60", "60", "120"]);
+  expect(cognito.calls.filter((c) => !c.input.Filter).map((c) => c.input.PaginationToken)).toEqual([undefined, "60", "60", "60", "120"]);
+  expect(cognito.calls.map((c) => c.throttled)).toEqual([false, true, true, false, false]);
+  // The backoff it collected: each retry waited at least the SDK's delay for that attempt (200 ms, then 400 ms).
+  const gaps = [2, 3].map((i) => cognito.calls[i].at - cognito.calls[i - 1].at);
+  expect(gaps[0]).toBeGreaterThanOrEqual(200);
+  expect(gaps[1]).toBeGreaterThanOrEqual(400);
 });
 
 test("a call throttled past the retry budget fails the run with the throttling error", async () => {
   const table = await freshTable();
-  const cognito = mockCognito([user(1)], { throttleCalls: [1, 2, 3] });
-  await expect(reconcile(options(table, cognito, { maxRetries: 2 }))).rejects.toThrow("Rate exceeded");
+  const random = jest.spyOn(Math, "random").mockReturnValue(0.01);
+  try {
+    const cognito = await mockCognito([user(1)], { throttleCalls: [1, 2, 3] }, { ...BATCH_CLIENT, maxAttempts: 3 });
+    await expect(reconcile(options(table, cognito.client))).rejects.toThrow("Rate exceeded");
+    expect(cognito.calls).toHaveLength(3);
+  } finally {
+    random.mockRestore();
+  }
 });
 
 test("ListUsers is paced at the configured rate", async () => {
@@ -121,10 +133,10 @@ test("ListUsers is paced at the configured rate", async () => {
   expect(sleeps).toEqual(Array(9).fill(50));
 
   const table = await freshTable();
-  const cognito = mockCognito(Array.from({ length: 600 }, (_, i) => user(i)));
+  const cognito = await mockCognito(Array.from({ length: 600 }, (_, i) => user(i)));
   let now = 0;
   const runSleeps: number[] = [];
-  await reconcile(options(table, cognito, { rate: 10, now: () => now, sleep: async (ms) => { runSleeps.push(ms); now += ms; } }));
+  await reconcile(options(table, cognito.client, { rate: 10, now: () => now, sleep: async (ms) => { runSleeps.push(ms); now += ms; } }));
   // 10 pages at 10/s: nine waits of 100 ms between them.
   expect(runSleeps.filter((ms) => ms === 100)).toHaveLength(9);
 });
@@ -154,7 +166,7 @@ test("UnprocessedKeys are retried until DynamoDB has answered for every key", as
       return { ...res, UnprocessedKeys: { [table]: { ...request, Keys: request.Keys!.slice(answered.length) } } };
     },
   };
-  const report = await reconcile(options(table, mockCognito(users), { dynamodb: withholding as any }));
+  const report = await reconcile(options(table, (await mockCognito(users)).client, { dynamodb: withholding as any }));
   expect(batchCalls).toBeGreaterThan(2);
   expect(report).toMatchObject({ scanned: 120, present: 60, created: 60, failed: 0 });
   const rows = await scanAll(dynamo, table);
@@ -171,7 +183,7 @@ test("keys still unprocessed after the retries are reported as failures, not as 
       return { Responses: { [table]: [] }, UnprocessedKeys: command.input.RequestItems };
     },
   };
-  const report = await reconcile(options(table, mockCognito(users), { dynamodb: neverAnswers as any, maxRetries: 3 }));
+  const report = await reconcile(options(table, (await mockCognito(users)).client, { dynamodb: neverAnswers as any, maxRetries: 3 }));
   expect(report).toMatchObject({ scanned: 5, expected: 5, present: 0, missing: 0, created: 0, failed: 5 });
   expect(report.failures[0].error).toBe("BatchGetItem left the key unprocessed after 3 retries");
   expect(await scanAll(dynamo, table)).toEqual([]);
@@ -179,9 +191,9 @@ test("keys still unprocessed after the retries are reported as failures, not as 
 
 test("only statuses that can sign in are expected, unless unconfirmed users are included", async () => {
   const users = [user(1), user(2, "EXTERNAL_PROVIDER"), user(3, "RESET_REQUIRED"), user(4, "UNCONFIRMED"), user(5, "FORCE_CHANGE_PASSWORD"), user(6, "ARCHIVED")];
-  const strict = await reconcile(options(await freshTable(), mockCognito(users), { dryRun: true }));
+  const strict = await reconcile(options(await freshTable(), (await mockCognito(users)).client, { dryRun: true }));
   expect(strict).toMatchObject({ scanned: 6, expected: 3, missing: 3, created: 0 });
-  const loose = await reconcile(options(await freshTable(), mockCognito(users), { dryRun: true, includeUnconfirmed: true }));
+  const loose = await reconcile(options(await freshTable(), (await mockCognito(users)).client, { dryRun: true, includeUnconfirmed: true }));
   expect(loose).toMatchObject({ scanned: 6, expected: 5, missing: 5 });
 });
 
@@ -192,10 +204,10 @@ test("a row for a user who signed up after the listing is re-checked by sub and 
   for (const id of [late.Attributes![0].Value!, gone]) {
     await dynamo.send(new PutItemCommand({ TableName: table, Item: marshall({ id }) }));
   }
-  const cognito = mockCognito([user(1)], { signedUpDuringRun: [late] });
-  const report = await reconcile(options(table, cognito, { pruneOrphans: true }));
+  const cognito = await mockCognito([user(1)], { lateUsers: () => [late] });
+  const report = await reconcile(options(table, cognito.client, { pruneOrphans: true }));
   expect(report.orphanIds).toEqual([gone]);
   expect(report.pruned).toBe(1);
-  expect(cognito.calls.filter((c) => c.Filter).map((c) => c.Filter).sort()).toEqual(['sub = "sub-00999"', `sub = "${gone}"`]);
+  expect(cognito.calls.map((c) => c.input.Filter).filter(Boolean).sort()).toEqual(['sub = "sub-00999"', `sub = "${gone}"`]);
   expect((await scanAll(dynamo, table)).map((r) => r.id).sort()).toEqual(["sub-00001", "sub-00999"]);
 });

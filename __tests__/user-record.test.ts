@@ -1,7 +1,7 @@
-import { DEFAULT_ATTRIBUTE_MAP } from "../lib/config";
-import { readFunctionSettings } from "../functions/post-confirmation/environment";
-import { attributesFromList, buildUserRecord, InvalidUserError } from "../functions/post-confirmation/user-record";
-import { createIfAbsentInput } from "../functions/post-confirmation/user-store";
+import { DEFAULT_ATTRIBUTE_MAP } from "../core/contract";
+import { functionEnvironment, readFunctionSettings } from "../core/function-settings";
+import { attributesFromList, buildUserRecord, InvalidUserError } from "../core/user-record";
+import { createIfAbsentInput } from "../core/user-store";
 import { cognitoLocalEvent, dzoneStyleEvent } from "./fixtures/events";
 
 const now = new Date("2026-01-02T03:04:05.678Z");
@@ -49,10 +49,37 @@ describe("buildUserRecord", () => {
     expect(buildUserRecord(fromEvent(e), options).emailVerified).toBe(expected);
   });
 
-  test("an unexpected email_verified value is a clear error", () => {
+  test("an unexpected email_verified value is a clear error that never repeats the value", () => {
     expect(() => buildUserRecord(fromEvent(dzoneStyleEvent({ email_verified: "yes" })), options)).toThrow(
-      'attribute email_verified is "yes"; expected "true" or "false"',
+      'attribute email_verified is a string of 3 characters; expected "true" or "false"',
     );
+  });
+
+  test("a mapped custom *_verified attribute holding an email is refused without naming the email", () => {
+    const attempt = () =>
+      buildUserRecord(fromEvent(dzoneStyleEvent({ "custom:backup_verified": "someone@example.com" })), {
+        ...options,
+        attributeMap: { "custom:backup_verified": "backupVerified" },
+      });
+    expect(attempt).toThrow('attribute custom:backup_verified is a string of 19 characters; expected "true" or "false"');
+    expect(attempt).not.toThrow(/someone/);
+  });
+
+  test.each([
+    ["given_name", {}, "attribute given_name is an object; Cognito sends it as a string"],
+    ["given_name", ["a"], "attribute given_name is an array; Cognito sends it as a string"],
+    ["email", 42, "attribute email is a number; Cognito sends it as a string"],
+  ])("a non-string %s (%p) is refused, never coerced", (name, value, message) => {
+    const e = dzoneStyleEvent();
+    (e.request.userAttributes as any)[name] = value;
+    expect(() => buildUserRecord(fromEvent(e), options)).toThrow(InvalidUserError);
+    expect(() => buildUserRecord(fromEvent(e), options)).toThrow(message);
+  });
+
+  test("a userName that is not a string is refused", () => {
+    const e = dzoneStyleEvent();
+    (e as any).userName = { S: "lopezlucas" };
+    expect(() => buildUserRecord(fromEvent(e), options)).toThrow("userName is an object; Cognito sends it as a string");
   });
 
   test("empty optional attributes are dropped; phone_number_verified is a boolean", () => {
@@ -116,10 +143,18 @@ describe("readFunctionSettings", () => {
       amplifyTypename: "User",
     });
   });
+  test("no attribute map in the environment means the documented default map", () => {
+    expect(readFunctionSettings({ USERS_TABLE_NAME: "t" }).attributeMap).toEqual(DEFAULT_ATTRIBUTE_MAP);
+  });
+  test("what functionEnvironment writes, readFunctionSettings reads back", () => {
+    const settings = { tableName: "t", attributeMap: { "custom:plan": "plan" }, amplifyTypename: "User" };
+    expect(readFunctionSettings(functionEnvironment(settings))).toEqual(settings);
+  });
   test("missing table name or a bad map is a clear error", () => {
     expect(() => readFunctionSettings({})).toThrow("USERS_TABLE_NAME is not set");
     expect(() => readFunctionSettings({ USERS_TABLE_NAME: "t", USER_ATTRIBUTE_MAP: "{" })).toThrow("USER_ATTRIBUTE_MAP is not valid JSON");
     expect(() => readFunctionSettings({ USERS_TABLE_NAME: "t", USER_ATTRIBUTE_MAP: '{"sub":"x"}' })).toThrow(/core field/);
+    expect(() => readFunctionSettings({ USERS_TABLE_NAME: "t", USER_ATTRIBUTE_MAP: '["given_name"]' })).toThrow("USER_ATTRIBUTE_MAP must be a JSON object");
   });
 });
 

@@ -1,29 +1,31 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { customAttributeNames, functionEnvironment, resourceNames, type UserSyncConfig } from "./config";
-import { FunctionPackage } from "./function-package";
-import { PostConfirmationFunction } from "./post-confirmation-function";
+import { NodeFunction } from "./function/node-function";
+import type { UserSyncConfig } from "./settings";
+import { postConfirmationSpec, userPoolSpec, usersTableSpec } from "./specs";
 import { UserPool } from "./user-pool";
 import { UsersTable } from "./users-table";
 
 export interface UserSyncStackProps {
-  /** Validated settings (see lib/config.ts for every default). */
+  /** Validated settings (see lib/settings.ts for every default). */
   readonly config: UserSyncConfig;
-  /** Where esbuild writes the bundle. @default dist/post-confirmation */
-  readonly bundleDir?: string;
+  /** esbuild writes `<bundleRoot>/<function>/index.mjs`. @default dist */
+  readonly bundleRoot?: string;
 }
+
+/** The account of an ARN we own (field 5), without an API-calling data source. */
+const accountOf = (arn: string) => Fn.element(Fn.split(":", arn), 4);
 
 /** One stage: the Users table, the PostConfirmation function and the user pool that triggers it. */
 export class UserSyncStack extends TerraformStack {
   readonly table: UsersTable;
-  readonly postConfirmation: PostConfirmationFunction;
+  readonly postConfirmation: NodeFunction;
   readonly userPool: UserPool;
 
   constructor(scope: Construct, id: string, props: UserSyncStackProps) {
     super(scope, id);
     const { config } = props;
-    const names = resourceNames(config);
 
     new AwsProvider(this, "aws", {
       region: config.region,
@@ -50,42 +52,23 @@ export class UserSyncStack extends TerraformStack {
       new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
     }
 
-    this.table = new UsersTable(this, "users-table", {
-      tableName: names.usersTable,
-      kmsKeyArn: config.kmsKeyArn,
-      deletionProtection: config.deletionProtection,
-      emailIndexName: config.emailIndex ? names.emailIndex : undefined,
-    });
+    this.table = new UsersTable(this, "users-table", { spec: usersTableSpec(config) });
 
-    const code = new FunctionPackage(this, "post-confirmation-package", {
-      mode: config.packaging,
-      bundleDir: props.bundleDir,
-    });
-
-    this.postConfirmation = new PostConfirmationFunction(this, "post-confirmation", {
-      functionName: names.function,
-      roleName: names.functionRole,
-      policyName: names.functionPolicy,
-      logGroupName: names.logGroup,
-      code,
-      tableArn: this.table.table.arn,
-      tableKmsKeyArn: config.kmsKeyArn,
-      environment: functionEnvironment(config, names.usersTable),
+    this.postConfirmation = new NodeFunction(this, "post-confirmation", {
+      ...postConfirmationSpec(config),
+      statements: this.table.grant("create"),
       logRetentionDays: config.logRetentionDays,
-      memoryMb: config.functionMemoryMb,
+      packaging: config.packaging,
+      bundleRoot: props.bundleRoot,
     });
 
     this.userPool = new UserPool(this, "user-pool", {
-      poolName: names.userPool,
-      clientName: names.userPoolClient,
-      adminGroupName: names.adminGroup,
+      spec: userPoolSpec(config),
       postConfirmation: {
         functionName: this.postConfirmation.function.functionName,
         functionArn: this.postConfirmation.function.arn,
       },
-      sameAccountArn: this.postConfirmation.role.arn,
-      deletionProtection: config.deletionProtection,
-      customAttributes: customAttributeNames(config.attributeMap),
+      sourceAccount: accountOf(this.postConfirmation.role.arn),
     });
 
     const outputs: Record<string, string> = {

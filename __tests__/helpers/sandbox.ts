@@ -3,7 +3,7 @@ import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../../lib/config";
+import { loadConfig } from "../../lib/settings";
 import { startSandbox, type Sandbox } from "../../tools/local/sandbox";
 
 /** A sandbox on free ports with fresh in-memory state, as tests need it. */
@@ -27,4 +27,4 @@ export async function scanAll(client: DynamoDBClient, tableName: string): Promis
   return rows;
 }
 
-export { inParallel } from "../../tools/common/in-parallel";
+export { inParallel } from "../../core/in-parallel";

@@ -2,7 +2,7 @@ import { Testing } from "cdktf";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../../lib/config";
+import { loadConfig } from "../../lib/settings";
 import { UserSyncStack } from "../../lib/user-sync-stack";
 
 export interface Synthesized {
@@ -21,7 +21,7 @@ export function synthStack(env: Record<string, string> = {}): Synthesized {
   const app = Testing.app();
   const stack = new UserSyncStack(app, "test-stack", {
     config,
-    bundleDir: mkdtempSync(join(tmpdir(), "user-sync-bundle-")),
+    bundleRoot: mkdtempSync(join(tmpdir(), "user-sync-bundle-")),
   });
   const text = Testing.synth(stack);
   const json = JSON.parse(text);

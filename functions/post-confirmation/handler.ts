@@ -2,13 +2,13 @@
  * Cognito PostConfirmation trigger: creates the user's row, never overwrites
  * one, and fails loudly (inside Cognito's 5 s wait) when it cannot.
  */
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Context, PostConfirmationTriggerEvent } from "aws-lambda";
-import { COGNITO_TRIGGER_BUDGET_MS } from "../../lib/config";
-import { readFunctionSettings, type FunctionSettings } from "./environment";
-import { log } from "./log";
-import { buildUserRecord } from "./user-record";
-import { createUserRecordIfAbsent } from "./user-store";
+import { createDynamoDBClient, TRIGGER_CLIENT } from "../../core/clients";
+import { COGNITO_TRIGGER_BUDGET_MS } from "../../core/contract";
+import { readFunctionSettings, type FunctionSettings } from "../../core/function-settings";
+import { log } from "../../core/log";
+import { buildUserRecord } from "../../core/user-record";
+import { createUserRecordIfAbsent } from "../../core/user-store";
 
 /** Trigger sources that mean "this user is confirmed and needs a row". */
 export const HANDLED_TRIGGER_SOURCES = ["PostConfirmation_ConfirmSignUp", "PostConfirmation_ConfirmForgotPassword"];
@@ -17,10 +17,7 @@ export const HANDLED_TRIGGER_SOURCES = ["PostConfirmation_ConfirmSignUp", "PostC
 const RESPONSE_MARGIN_MS = 300;
 
 // Once per container; timeouts and retries sized to fail well inside the budget.
-const client = new DynamoDBClient({
-  maxAttempts: 3,
-  requestHandler: { connectionTimeout: 500, requestTimeout: 1_500 },
-});
+const client = createDynamoDBClient(TRIGGER_CLIENT);
 
 let settings: FunctionSettings | undefined;
 

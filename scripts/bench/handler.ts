@@ -7,9 +7,12 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { bundlePostConfirmation } from "../../functions/bundle";
-import { functionEnvironment, loadConfig } from "../../lib/config";
-import { createUsersTable, localDynamoDBClient, startLocalDynamoDB } from "../../tools/local/dynamodb";
+import { bundleFunction } from "../../lib/function/bundle";
+import { loadConfig } from "../../lib/settings";
+import { postConfirmationSpec, usersTableSpec } from "../../lib/specs";
+import { localDynamoDBClient } from "../../tools/local/clients";
+import { startLocalDynamoDB } from "../../tools/local/dynamodb";
+import { ensureUsersTable } from "../../tools/local/resources";
 import { fmt, median, percentile, runNode } from "./stats";
 
 function coldImportMs(file: string): number {
@@ -18,9 +21,9 @@ function coldImportMs(file: string): number {
 }
 
 export async function benchHandler(coldRuns = 9, warmInvocations = 400, rounds = 11): Promise<void> {
-  const bundled = bundlePostConfirmation(mkdtempSync(join(tmpdir(), "user-sync-bench-")));
+  const bundled = bundleFunction("post-confirmation", mkdtempSync(join(tmpdir(), "user-sync-bench-")));
   // Inside the project so its imports resolve from node_modules.
-  const external = bundlePostConfirmation(resolve(__dirname, "../../dist/bench-node-modules"), { externalPackages: true });
+  const external = bundleFunction("post-confirmation", resolve(__dirname, "../../dist/bench-node-modules"), { externalPackages: true });
 
   console.log("\n## PostConfirmation bundle");
   console.log(`bundle: ${fmt(bundled.bytes / 1024, 1)} KB (target < 350 KB); node_modules variant: ${fmt(external.bytes / 1024, 1)} KB + SDK from node_modules`);
@@ -44,11 +47,13 @@ export async function benchHandler(coldRuns = 9, warmInvocations = 400, rounds =
   const db = await startLocalDynamoDB();
   const table = "bench-users";
   const client = localDynamoDBClient(db.endpoint);
-  await createUsersTable(client, table);
+  const config = loadConfig({ env: {} });
+  await ensureUsersTable(client, { ...usersTableSpec(config), tableName: table });
   client.destroy();
   const env = {
     ...process.env,
-    ...functionEnvironment(loadConfig({ env: {} }), table),
+    ...postConfirmationSpec(config).environment,
+    USERS_TABLE_NAME: table,
     AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
     AWS_REGION: "us-east-1",
     AWS_ACCESS_KEY_ID: "local",

@@ -17,13 +17,16 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { attributesFromList, buildUserRecord } from "../../functions/post-confirmation/user-record";
-import { createUserRecordIfAbsent } from "../../functions/post-confirmation/user-store";
-import { DEFAULT_ATTRIBUTE_MAP, USERS_TABLE_KEY } from "../../lib/config";
+import { DEFAULT_ATTRIBUTE_MAP, ROW_KEY } from "../../core/contract";
+import { reconcile } from "../../core/reconcile/engine";
+import { attributesFromList, buildUserRecord } from "../../core/user-record";
+import { createUserRecordIfAbsent } from "../../core/user-store";
+import { loadConfig } from "../../lib/settings";
+import { usersTableSpec } from "../../lib/specs";
+import { localCognitoClient, localDynamoDBClient } from "../../tools/local/clients";
 import { startLocalCognito } from "../../tools/local/cognito";
-import { createUsersTable, localDynamoDBClient, startLocalDynamoDB } from "../../tools/local/dynamodb";
-import { localCognitoClient } from "../../tools/local/sandbox";
-import { reconcile } from "../../tools/reconcile/reconcile";
+import { startLocalDynamoDB } from "../../tools/local/dynamodb";
+import { ensureUsersTable } from "../../tools/local/resources";
 import { fmt, median } from "./stats";
 
 const USERS = 10_000;
@@ -50,7 +53,7 @@ async function naiveReconcile(cognito: ReturnType<typeof localCognitoClient>, dy
     for (const user of page.Users ?? []) {
       if (user.UserStatus !== "CONFIRMED") continue;
       const attributes = attributesFromList(user.Attributes);
-      const got = await dynamo.send(new GetItemCommand({ TableName: TABLE, Key: { [USERS_TABLE_KEY]: { S: attributes.sub } }, ConsistentRead: true }));
+      const got = await dynamo.send(new GetItemCommand({ TableName: TABLE, Key: { [ROW_KEY]: { S: attributes.sub } }, ConsistentRead: true }));
       if (got.Item) continue;
       const record = buildUserRecord({ userName: user.Username!, userPoolId, attributes }, { attributeMap: DEFAULT_ATTRIBUTE_MAP, now: new Date() });
       if ((await createUserRecordIfAbsent(dynamo, TABLE, record)) === "created") created++;
@@ -64,7 +67,7 @@ export async function benchReconcile(rounds = 3): Promise<void> {
   const dataDir = join(dir, "cognito");
   const db = await startLocalDynamoDB();
   const dynamo = localDynamoDBClient(db.endpoint);
-  await createUsersTable(dynamo, TABLE);
+  await ensureUsersTable(dynamo, { ...usersTableSpec(loadConfig({ env: {} })), tableName: TABLE });
 
   const seedStarted = performance.now();
   let cognitoLocal = await startLocalCognito({ dataDir, lambdaEndpoint: "http://127.0.0.1:9", postConfirmationFunction: "none" });
@@ -112,7 +115,7 @@ export async function benchReconcile(rounds = 3): Promise<void> {
     },
   }));
   await batchWrite(dynamo, present);
-  const deleteMissing = () => batchWrite(dynamo, subs.slice(0, MISSING).map((sub) => ({ DeleteRequest: { Key: { [USERS_TABLE_KEY]: { S: sub } } } })));
+  const deleteMissing = () => batchWrite(dynamo, subs.slice(0, MISSING).map((sub) => ({ DeleteRequest: { Key: { [ROW_KEY]: { S: sub } } } })));
   console.log(`\n## Reconcile: ${USERS} users, ${MISSING} rows missing (seeded in ${fmt((performance.now() - seedStarted) / 1000, 1)} s; see scripts/bench/reconcile.ts for how)`);
 
   const ours: number[] = [];

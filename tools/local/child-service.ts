@@ -5,7 +5,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import type { Server } from "node:net";
 import { createInterface } from "node:readline";
-import { listen } from "./ports";
+import { listen } from "./listen";
 
 export interface ChildService {
   readonly port: number;

@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigError, USERS_TABLE_KEY } from "../../lib/config";
+import { ROW_KEY } from "../../core/contract";
+import { ConfigError } from "../../lib/settings";
 import { DEFAULT_STATE_DIR, startSandbox, type Sandbox } from "./sandbox";
 import { confirmWithEmailedCode, signUp } from "./sign-up";
 
@@ -59,8 +60,8 @@ export async function demo(sandbox: Sandbox): Promise<Record<string, unknown>> {
     if (!invocation) throw new Error("the PostConfirmation trigger was not invoked");
     if (!invocation.ok) throw new Error(`the PostConfirmation trigger failed: ${invocation.error}`);
     console.log(`   trigger ${invocation.triggerSource} ok in ${invocation.durationMs} ms`);
-    console.log(`3. GetItem ${sandbox.tableName} ${USERS_TABLE_KEY}=${sub}`);
-    const res = await dynamo.send(new GetItemCommand({ TableName: sandbox.tableName, Key: { [USERS_TABLE_KEY]: { S: sub } }, ConsistentRead: true }));
+    console.log(`3. GetItem ${sandbox.tableName} ${ROW_KEY}=${sub}`);
+    const res = await dynamo.send(new GetItemCommand({ TableName: sandbox.tableName, Key: { [ROW_KEY]: { S: sub } }, ConsistentRead: true }));
     if (!res.Item) throw new Error(`no row for ${sub} in ${sandbox.tableName}`);
     const row = unmarshall(res.Item);
     console.log(JSON.stringify(row, null, 2));
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
       cognito: port("cognito-port", values["cognito-port"], values.demo ? 0 : 9229),
       lambda: port("lambda-port", values["lambda-port"], values.demo ? 0 : 9001),
     },
-    onFunctionLog: values.demo ? undefined : (line) => console.log(`[function] ${line}`),
+    onFunctionLog: values.demo ? undefined : (fn, line) => console.log(`[${fn}] ${line}`),
   });
   if (values.demo) {
     try {

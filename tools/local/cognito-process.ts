@@ -49,7 +49,7 @@ async function createCognitoServer(): Promise<Server> {
   const config = {
     ...DefaultConfig,
     LambdaClient: { credentials: { accessKeyId: "local", secretAccessKey: "local" }, region: "local", endpoint: env.COGNITO_LOCAL_LAMBDA_ENDPOINT },
-    TriggerFunctions: { PostConfirmation: env.COGNITO_LOCAL_POST_CONFIRMATION },
+    TriggerFunctions: env.COGNITO_LOCAL_POST_CONFIRMATION ? { PostConfirmation: env.COGNITO_LOCAL_POST_CONFIRMATION } : {},
     ServerConfig: { port: 0, hostname: "127.0.0.1", development: false, https: false },
   };
   const clock = new DateClock();

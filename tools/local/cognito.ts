@@ -20,8 +20,8 @@ export interface LocalCognitoOptions {
   readonly dataDir: string;
   /** Lambda API endpoint that runs the triggers. */
   readonly lambdaEndpoint: string;
-  /** Function for PostConfirmation. */
-  readonly postConfirmationFunction: string;
+  /** Function for the PostConfirmation trigger. @default none */
+  readonly postConfirmationFunction?: string;
   /** @default 0 (a free port) */
   readonly port?: number;
   /** @default "127.0.0.1" */
@@ -50,7 +50,7 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       CHILD_SERVICE_PORT: String(options.port ?? 0),
       COGNITO_LOCAL_DATA_DIR: options.dataDir,
       COGNITO_LOCAL_LAMBDA_ENDPOINT: options.lambdaEndpoint,
-      COGNITO_LOCAL_POST_CONFIRMATION: options.postConfirmationFunction,
+      COGNITO_LOCAL_POST_CONFIRMATION: options.postConfirmationFunction ?? "",
     },
     { name: "Cognito (cognito-local)" },
   );

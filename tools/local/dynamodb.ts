@@ -1,8 +1,8 @@
-/** Local stand-in for DynamoDB (dynalite) and the Users table as the stack defines it. */
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, type CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
-import { connect, createServer, type Server, type Socket } from "node:net";
-import { USERS_TABLE_KEY } from "../../lib/config";
-import { listen } from "./ports";
+/** Local stand-in for DynamoDB (dynalite), pausable so tests can take it away and bring it back. */
+import { CreateTableCommand, DescribeTableCommand, type CreateTableCommandInput, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { Agent, createServer as createHttpServer, request as httpRequest } from "node:http";
+import type { Server, Socket } from "node:net";
+import { listen } from "./listen";
 
 // dynalite ships no types.
 const dynalite: (options: Record<string, unknown>) => Server = require("dynalite");
@@ -15,9 +15,10 @@ export interface LocalDynamoDBOptions {
   /** Directory for on-disk state. @default in memory */
   readonly path?: string;
   /**
-   * Serve through a TCP proxy so pause() can refuse connections while the
-   * data survives (dynalite drops its store when its own server closes).
-   * Costs one loopback hop per request. @default false
+   * Serve through an HTTP proxy so pause() can refuse connections while the
+   * data survives (dynalite drops its store when its own server closes), and
+   * failOperations() can make chosen operations fail. Costs one loopback hop
+   * per request. @default false
    */
   readonly pausable?: boolean;
 }
@@ -30,6 +31,8 @@ export interface LocalDynamoDB {
   pause(): Promise<void>;
   /** Answers again on the same port, with the same data. */
   resume(): Promise<void>;
+  /** Answers these operations (e.g. "PutItem") with a 500 InternalServerError until called again (needs `pausable`). */
+  failOperations(operations: readonly string[]): void;
   stop(): Promise<void>;
 }
 
@@ -50,31 +53,44 @@ function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {
   });
 }
 
+/** The message an injected fault answers with. */
+export const INJECTED_FAULT = "injected fault (local DynamoDB)";
+
 export async function startLocalDynamoDB(options: LocalDynamoDBOptions = {}): Promise<LocalDynamoDB> {
   const host = options.host ?? "127.0.0.1";
   const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: options.path });
   const dbSockets = trackSockets(db);
   const dbPort = await listen(db, options.pausable ? 0 : (options.port ?? 0), host, "DynamoDB (dynalite)");
   if (!options.pausable) {
-    const notPausable = () => Promise.reject(new Error("start the local DynamoDB with pausable: true to pause it"));
+    const notPausable = () => {
+      throw new Error("start the local DynamoDB with pausable: true to pause it or inject faults");
+    };
     return {
       endpoint: `http://${host}:${dbPort}`,
       port: dbPort,
-      pause: notPausable,
-      resume: notPausable,
+      pause: async () => notPausable(),
+      resume: async () => notPausable(),
+      failOperations: notPausable,
       stop: () => closeServer(db, dbSockets),
     };
   }
 
-  const proxy = createServer((client) => {
-    const upstream = connect(dbPort, host);
-    client.pipe(upstream).pipe(client);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("error", drop).on("close", drop);
-    upstream.on("error", drop).on("close", drop);
+  let failing = new Set<string>();
+  const agent = new Agent({ keepAlive: true });
+  const proxy = createHttpServer((req, res) => {
+    const operation = String(req.headers["x-amz-target"] ?? "").split(".")[1] ?? "";
+    if (failing.has(operation)) {
+      req.resume();
+      res.writeHead(500, { "content-type": "application/x-amz-json-1.0" });
+      res.end(JSON.stringify({ __type: "com.amazonaws.dynamodb.v20120810#InternalServerError", message: INJECTED_FAULT }));
+      return;
+    }
+    const upstream = httpRequest({ host, port: dbPort, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
   });
   const proxySockets = trackSockets(proxy);
   const port = await listen(proxy, options.port ?? 0, host, "DynamoDB (dynalite)").catch(async (err) => {
@@ -88,46 +104,28 @@ export async function startLocalDynamoDB(options: LocalDynamoDBOptions = {}): Pr
     async resume() {
       if (!proxy.listening) await listen(proxy, port, host, "DynamoDB (dynalite)");
     },
+    failOperations(operations) {
+      failing = new Set(operations);
+    },
     async stop() {
       await closeServer(proxy, proxySockets);
+      agent.destroy();
       await closeServer(db, dbSockets);
     },
   };
 }
 
-/** CreateTable input for the Users table: the same key and index as the stack's table. */
-export function usersTableInput(tableName: string, options: { emailIndexName?: string } = {}): CreateTableCommandInput {
-  const input: CreateTableCommandInput = {
-    TableName: tableName,
-    BillingMode: "PAY_PER_REQUEST",
-    AttributeDefinitions: [{ AttributeName: USERS_TABLE_KEY, AttributeType: "S" }],
-    KeySchema: [{ AttributeName: USERS_TABLE_KEY, KeyType: "HASH" }],
-  };
-  if (options.emailIndexName) {
-    input.AttributeDefinitions!.push({ AttributeName: "email", AttributeType: "S" });
-    input.GlobalSecondaryIndexes = [
-      { IndexName: options.emailIndexName, KeySchema: [{ AttributeName: "email", KeyType: "HASH" }], Projection: { ProjectionType: "KEYS_ONLY" } },
-    ];
-  }
-  return input;
-}
-
-/** Creates the table if needed and returns once it is ACTIVE (writes to a CREATING table fail). */
-export async function createUsersTable(client: DynamoDBClient, tableName: string, options: { emailIndexName?: string } = {}): Promise<void> {
+/** Creates a table unless it exists, and returns once it is ACTIVE (writes to a CREATING table fail). */
+export async function createTable(client: DynamoDBClient, input: CreateTableCommandInput): Promise<void> {
   try {
-    await client.send(new CreateTableCommand(usersTableInput(tableName, options)));
+    await client.send(new CreateTableCommand(input));
   } catch (err) {
     if ((err as Error).name !== "ResourceInUseException") throw err;
   }
   for (const deadline = Date.now() + 10_000; ; ) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: input.TableName }));
     if (Table?.TableStatus === "ACTIVE") return;
-    if (Date.now() > deadline) throw new Error(`table ${tableName} is still ${Table?.TableStatus} after 10 s`);
+    if (Date.now() > deadline) throw new Error(`table ${input.TableName} is still ${Table?.TableStatus} after 10 s`);
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-/** A client for a local endpoint with dummy credentials. */
-export function localDynamoDBClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
 }

@@ -1,8 +1,8 @@
 /**
  * Child process of the local Lambda runner: loads the real bundle (ESM, as
  * Lambda does) and answers the Lambda Invoke HTTP API on loopback. One process
- * is one warm container. Started by lambda-runner.ts, which passes settings in
- * LAMBDA_RUNNER_* variables and the function's own environment.
+ * is one warm container of one function. Started by lambda-runner.ts, which
+ * passes settings in LAMBDA_RUNNER_* variables and the function's own environment.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -39,7 +39,7 @@ async function invoke(handler: Handler, event: any): Promise<{ result?: unknown;
     functionName,
     functionVersion: "$LATEST",
     invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: "256",
+    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? "256",
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
   };
@@ -57,6 +57,7 @@ async function invoke(handler: Handler, event: any): Promise<{ result?: unknown;
     clearTimeout(timer);
   }
   invocations.push({
+    functionName,
     requestId,
     triggerSource: event?.triggerSource,
     sub: event?.request?.userAttributes?.sub,
@@ -82,11 +83,7 @@ async function createRunnerServer(): Promise<Server> {
       }
       const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname);
       if (req.method !== "POST" || !match) return send(res, 404, { message: `no route for ${req.method} ${url.pathname}` });
-      const requested = decodeURIComponent(match[1]).split(":").slice(-1)[0];
       const body = await readBody(req);
-      if (requested !== functionName && !decodeURIComponent(match[1]).endsWith(`:function:${functionName}`)) {
-        return send(res, 404, { Type: "User", message: `Function not found: ${requested}` }, { "x-amzn-errortype": "ResourceNotFoundException" });
-      }
       const event = body ? JSON.parse(body) : {};
       const outcome = await invoke(handler, event);
       if (outcome.error) return send(res, 200, outcome.error, { "x-amz-function-error": "Unhandled", "x-amz-executed-version": "$LATEST" });

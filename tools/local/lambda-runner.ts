@@ -1,14 +1,17 @@
 /**
- * Local stand-in for Lambda: runs the shipped bundle in a child process that
- * answers `POST /2015-03-31/functions/<name>/invocations`, and records every
- * invocation's outcome (cognito-local swallows trigger errors; we don't).
+ * Local stand-in for Lambda: answers the Invoke API on one loopback port and
+ * runs each function's shipped bundle in its own child process (one warm
+ * container per function, with only that function's environment).
  */
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { join } from "node:path";
-import { COGNITO_TRIGGER_BUDGET_MS } from "../../lib/config";
-import { startChildService } from "./child-service";
+import { startChildService, type ChildService } from "./child-service";
+import { listen } from "./listen";
 
 export interface InvocationRecord {
+  readonly functionName: string;
   readonly requestId: string;
+  /** Cognito trigger events only. */
   readonly triggerSource?: string;
   readonly sub?: string;
   readonly ok: boolean;
@@ -18,22 +21,24 @@ export interface InvocationRecord {
   readonly at: string;
 }
 
-export interface LambdaRunnerOptions {
+export interface LocalFunction {
+  readonly name: string;
   /** The bundle to run (`index.mjs` exporting `handler`). */
   readonly bundleFile: string;
-  readonly functionName: string;
-  /** The function's environment, as the stack sets it. */
+  /** Its whole environment: what the stack sets, plus endpoints of local stand-ins. */
   readonly environment: Record<string, string>;
-  /** Extra environment such as AWS_ENDPOINT_URL_DYNAMODB. @default {} */
-  readonly extraEnvironment?: Record<string, string>;
+  /** @default 3000 (Lambda's default) */
+  readonly timeoutMs?: number;
+}
+
+export interface LambdaRunnerOptions {
+  readonly functions: readonly LocalFunction[];
   /** @default 0 (a free port) */
   readonly port?: number;
   /** @default "127.0.0.1" */
   readonly host?: string;
-  /** Function timeout. @default 5000 (Cognito's wait) */
-  readonly timeoutMs?: number;
-  /** Receives each line the function logs. @default collected only */
-  readonly onLog?: (line: string) => void;
+  /** Receives each line a function logs. @default collected only */
+  readonly onLog?: (functionName: string, line: string) => void;
 }
 
 export interface InvokeResult {
@@ -47,54 +52,127 @@ export interface LambdaRunner {
   /** Base URL for the Lambda API (AWS_ENDPOINT_URL_LAMBDA). */
   readonly endpoint: string;
   readonly port: number;
-  /** Everything the function logged so far. */
-  logs(): string[];
-  /** Invokes the function through the Lambda Invoke API, as Cognito does. */
-  invoke(event: unknown): Promise<InvokeResult>;
+  /** Everything a function logged so far. */
+  logs(functionName: string): string[];
+  /** Invokes a function through the Lambda Invoke API, as Cognito does. */
+  invoke(functionName: string, event: unknown): Promise<InvokeResult>;
   invocations(): Promise<InvocationRecord[]>;
   clearInvocations(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** Only what a function needs from the parent; never its own AWS credentials. */
-const PASSED_THROUGH = ["PATH", "HOME", "TZ", "LANG", "NODE_EXTRA_CA_CERTS"];
+const PASSED_THROUGH = ["PATH", "HOME", "TZ", "LANG", "NODE_EXTRA_CA_CERTS", "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"];
+
+interface RunningFunction {
+  readonly service: ChildService;
+  readonly lines: string[];
+}
+
+function forward(req: IncomingMessage, res: ServerResponse, port: number, body: Buffer): void {
+  const upstream = httpRequest({ host: "127.0.0.1", port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+    res.writeHead(answer.statusCode ?? 502, answer.headers);
+    answer.pipe(res);
+  });
+  upstream.on("error", (err) => {
+    res.writeHead(502, { "content-type": "application/json" });
+    res.end(JSON.stringify({ message: `function process unreachable: ${err.message}` }));
+  });
+  upstream.end(body);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
 
 export async function startLambdaRunner(options: LambdaRunnerOptions): Promise<LambdaRunner> {
   const host = options.host ?? "127.0.0.1";
-  const env: Record<string, string> = {};
-  for (const k of PASSED_THROUGH) if (process.env[k]) env[k] = process.env[k]!;
-  Object.assign(env, {
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "local",
-    AWS_SECRET_ACCESS_KEY: "local",
-    AWS_LAMBDA_FUNCTION_NAME: options.functionName,
-    ...options.environment,
-    ...options.extraEnvironment,
-    LAMBDA_RUNNER_BUNDLE: options.bundleFile,
-    LAMBDA_RUNNER_FUNCTION_NAME: options.functionName,
-    LAMBDA_RUNNER_TIMEOUT_MS: String(options.timeoutMs ?? COGNITO_TRIGGER_BUDGET_MS),
-    CHILD_SERVICE_PORT: String(options.port ?? 0),
-    CHILD_SERVICE_HOST: host,
-  });
+  const running = new Map<string, RunningFunction>();
+  const stopAll = async () => {
+    for (const fn of [...running.values()].reverse()) await fn.service.stop();
+  };
+  try {
+    for (const fn of options.functions) {
+      const env: Record<string, string> = {};
+      for (const k of PASSED_THROUGH) if (process.env[k]) env[k] = process.env[k]!;
+      const lines: string[] = [];
+      const service = await startChildService(
+        join(__dirname, "lambda-runner-process.ts"),
+        {
+          ...env,
+          AWS_REGION: "us-east-1",
+          AWS_ACCESS_KEY_ID: "local",
+          AWS_SECRET_ACCESS_KEY: "local",
+          AWS_LAMBDA_FUNCTION_NAME: fn.name,
+          ...fn.environment,
+          LAMBDA_RUNNER_BUNDLE: fn.bundleFile,
+          LAMBDA_RUNNER_FUNCTION_NAME: fn.name,
+          LAMBDA_RUNNER_TIMEOUT_MS: String(fn.timeoutMs ?? 3_000),
+        },
+        {
+          name: `Lambda runner (${fn.name})`,
+          onOutput: (line) => {
+            lines.push(line);
+            options.onLog?.(fn.name, line);
+          },
+        },
+      );
+      running.set(fn.name, { service, lines });
+    }
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
 
-  const lines: string[] = [];
-  const service = await startChildService(join(__dirname, "lambda-runner-process.ts"), env, {
-    name: "Lambda runner",
-    onOutput: (line) => {
-      lines.push(line);
-      options.onLog?.(line);
-    },
+  const childGet = async (port: number, method: string) => {
+    const res = await fetch(`http://127.0.0.1:${port}/_runner/invocations`, { method });
+    return method === "GET" ? ((await res.json()) as InvocationRecord[]) : [];
+  };
+  const router = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? "/", "http://runner");
+      if (url.pathname === "/_runner/invocations" && (req.method === "GET" || req.method === "DELETE")) {
+        const all = await Promise.all([...running.values()].map((fn) => childGet(fn.service.port, req.method!)));
+        res.writeHead(req.method === "GET" ? 200 : 204, { "content-type": "application/json" });
+        return res.end(req.method === "GET" ? JSON.stringify(all.flat().sort((a, b) => a.at.localeCompare(b.at))) : undefined);
+      }
+      const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname);
+      const body = await readBody(req);
+      // A name, a partial ARN or a full ARN, possibly with a qualifier.
+      const requested = match && decodeURIComponent(match[1]).replace(/^arn:[^:]+:lambda:[^:]+:\d+:function:/, "").split(":")[0];
+      const target = requested ? running.get(requested) : undefined;
+      if (!target) {
+        res.writeHead(404, { "content-type": "application/json", "x-amzn-errortype": "ResourceNotFoundException" });
+        return res.end(JSON.stringify({ Type: "User", message: `Function not found: ${requested ?? url.pathname}` }));
+      }
+      return forward(req, res, target.service.port, body);
+    } catch (err) {
+      res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ message: (err as Error).message }));
+    }
   });
-  const port = service.port;
+  let port: number;
+  try {
+    port = await listen(router, options.port ?? 0, host, "Lambda runner");
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
   const endpoint = `http://${host}:${port}`;
 
   return {
     endpoint,
     port,
-    logs: () => [...lines],
-    async invoke(event) {
-      const res = await fetch(`${endpoint}/2015-03-31/functions/${encodeURIComponent(options.functionName)}/invocations`, {
+    logs: (functionName) => [...(running.get(functionName)?.lines ?? [])],
+    async invoke(functionName, event) {
+      const res = await fetch(`${endpoint}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`, {
         method: "POST",
+        headers: { "content-type": "application/json" },
         body: JSON.stringify(event),
       });
       const payload = await res.json();
@@ -102,12 +180,17 @@ export async function startLambdaRunner(options: LambdaRunnerOptions): Promise<L
       return { payload, functionError: res.headers.get("x-amz-function-error") ?? undefined };
     },
     async invocations() {
-      const res = await fetch(`${endpoint}/_runner/invocations`);
-      return (await res.json()) as InvocationRecord[];
+      return (await (await fetch(`${endpoint}/_runner/invocations`)).json()) as InvocationRecord[];
     },
     async clearInvocations() {
       await fetch(`${endpoint}/_runner/invocations`, { method: "DELETE" });
     },
-    stop: service.stop,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        router.close(() => resolve());
+        router.closeAllConnections();
+      });
+      await stopAll();
+    },
   };
 }

@@ -12,7 +12,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { loadConfig, resourceNames } from "../../lib/config";
+import { resourceNames } from "../../lib/names";
+import { loadConfig } from "../../lib/settings";
 import { summarizePlan, type PlanSummary } from "./plan-summary";
 
 const PROJECT_ROOT = resolve(__dirname, "../..");

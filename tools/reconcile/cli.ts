@@ -4,11 +4,11 @@
  *
  * Exit 0 only when nothing failed. With --json, stdout holds only the report.
  */
-import { CognitoIdentityProviderClient, DescribeUserPoolCommand } from "@aws-sdk/client-cognito-identity-provider";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DescribeUserPoolCommand, type CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { parseArgs } from "node:util";
-import { ConfigError, loadConfig } from "../../lib/config";
-import { EXPECTED_STATUSES, reconcile, UNCONFIRMED_STATUSES, type ReconcileProgress, type ReconcileReport } from "./reconcile";
+import { BATCH_CLIENT, createCognitoClient, createDynamoDBClient } from "../../core/clients";
+import { EXPECTED_STATUSES, reconcile, UNCONFIRMED_STATUSES, type ReconcileProgress, type ReconcileReport } from "../../core/reconcile/engine";
+import { ConfigError, loadConfig } from "../../lib/settings";
 
 const USAGE = `usage: npm run reconcile -- --user-pool-id <id> --table <name> [options]
   --user-pool-id <id>      the Cognito user pool (required)
@@ -88,7 +88,7 @@ function humanReport(r: ReconcileReport): string {
     `  orphan rows      ${r.orphans}${r.orphans && !r.pruned ? (r.dryRun ? "" : " (delete with --prune-orphans)") : ""}`,
     `  orphans pruned   ${r.pruned}`,
   ];
-  if (r.throttled) lines.push(`  throttled        ${r.throttled} (retried with backoff)`);
+  if (r.retried) lines.push(`  retried          ${r.retried} (throttled or transient; the SDK backed off and retried)`);
   if (r.orphanIds.length) lines.push("", "Orphan rows (no such sub in the pool):", ...r.orphanIds.map((id) => `  ${id}`));
   if (r.failures.length) lines.push("", "Failures:", ...r.failures.map((f) => `  ${f.sub ?? "-"} (${f.username ?? "-"}): ${f.error}`));
   return lines.join("\n");
@@ -110,8 +110,8 @@ async function main(): Promise<number> {
   const config = loadConfig();
   const region = args.region ?? process.env.AWS_REGION ?? config.region;
   // Standard endpoint variables (AWS_ENDPOINT_URL_*) reach local stand-ins.
-  const cognito = new CognitoIdentityProviderClient({ region, maxAttempts: 1 }); // our own backoff handles throttling
-  const dynamodb = new DynamoDBClient({ region });
+  const cognito = createCognitoClient(BATCH_CLIENT, { region });
+  const dynamodb = createDynamoDBClient(BATCH_CLIENT, { region });
   const showProgress = !args.json && process.stderr.isTTY;
   try {
     const estimate = showProgress ? await estimatedUsers(cognito, args["user-pool-id"]!) : undefined;

@@ -3,9 +3,10 @@
  * reconcile tool and the local sandbox all build rows here, so a repaired row
  * is exactly what the trigger would have written.
  */
-import { USERS_TABLE_KEY } from "../../lib/config";
+import { ROW_KEY } from "./contract";
 
-export type AttributeValue = string | boolean | undefined | null;
+/** What an attribute may hold as it arrives; anything but a string (or a boolean for *_verified) is refused. */
+export type AttributeValue = unknown;
 
 /** What we know about a user, from a trigger event or from ListUsers. */
 export interface CognitoUser {
@@ -34,16 +35,29 @@ export class InvalidUserError extends Error {
   }
 }
 
-/** Cognito sends booleans as "true"/"false"; some samples send real booleans. */
-export function parseCognitoBoolean(name: string, value: AttributeValue): boolean | undefined {
-  if (value === undefined || value === null || value === "") return undefined;
-  if (value === true || value === "true") return true;
-  if (value === false || value === "false") return false;
-  throw new InvalidUserError(`attribute ${name} is ${JSON.stringify(value)}; expected "true" or "false"`);
+/** What a value is, never what it says: attribute values are personal data, and errors reach logs. */
+export function describeValue(value: unknown): string {
+  if (typeof value === "string") return `a string of ${value.length} characters`;
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
-function present(value: AttributeValue): value is string | boolean {
-  return value !== undefined && value !== null && value !== "";
+const absent = (value: unknown) => value === undefined || value === null || value === "";
+
+/** Cognito sends booleans as "true"/"false"; some samples send real booleans. */
+export function parseCognitoBoolean(name: string, value: unknown): boolean | undefined {
+  if (absent(value)) return undefined;
+  if (value === true || value === "true") return true;
+  if (value === false || value === "false") return false;
+  throw new InvalidUserError(`attribute ${name} is ${describeValue(value)}; expected "true" or "false"`);
+}
+
+/** A string attribute, or undefined when absent; anything else is refused, never coerced. */
+function text(name: string, value: unknown): string | undefined {
+  if (absent(value)) return undefined;
+  if (typeof value !== "string") throw new InvalidUserError(`${name} is ${describeValue(value)}; Cognito sends it as a string`);
+  return value;
 }
 
 /** Builds the row for a user. Absent or empty attributes are omitted, never written empty. */
@@ -56,19 +70,21 @@ export function buildUserRecord(user: CognitoUser, options: UserRecordOptions): 
     );
   }
   const timestamp = options.now.toISOString();
-  const record: UserRecord = { [USERS_TABLE_KEY]: sub };
-  if (present(user.userName)) record.username = user.userName;
-  if (present(attributes.email)) record.email = String(attributes.email);
+  const record: UserRecord = { [ROW_KEY]: sub };
+  const username = text("userName", user.userName);
+  if (username !== undefined) record.username = username;
+  const email = text("attribute email", attributes.email);
+  if (email !== undefined) record.email = email;
   const emailVerified = parseCognitoBoolean("email_verified", attributes.email_verified);
   if (emailVerified !== undefined) record.emailVerified = emailVerified;
-  if (present(user.userPoolId)) record.userPoolId = user.userPoolId;
+  const userPoolId = text("userPoolId", user.userPoolId);
+  if (userPoolId !== undefined) record.userPoolId = userPoolId;
   record.createdAt = timestamp;
   record.updatedAt = timestamp;
 
   for (const [attribute, field] of Object.entries(options.attributeMap)) {
-    const value = attributes[attribute];
-    if (!present(value)) continue;
-    record[field] = attribute.endsWith("_verified") ? parseCognitoBoolean(attribute, value)! : String(value);
+    const value = attribute.endsWith("_verified") ? parseCognitoBoolean(attribute, attributes[attribute]) : text(`attribute ${attribute}`, attributes[attribute]);
+    if (value !== undefined) record[field] = value;
   }
 
   if (options.amplifyTypename) {

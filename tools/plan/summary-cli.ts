@@ -2,7 +2,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { loadConfig, resourceNames } from "../../lib/config";
+import { resourceNames } from "../../lib/names";
+import { loadConfig } from "../../lib/settings";
 import { summarizePlan } from "./plan-summary";
 
 const { values, positionals } = parseArgs({ options: { out: { type: "string" } }, allowPositionals: true });

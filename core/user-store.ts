@@ -6,7 +6,7 @@ import {
   type PutItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import { USERS_TABLE_KEY } from "../../lib/config";
+import { ROW_KEY } from "./contract";
 import type { UserRecord } from "./user-record";
 
 export type WriteOutcome = "created" | "exists";
@@ -17,7 +17,7 @@ export function createIfAbsentInput(tableName: string, record: UserRecord): PutI
     TableName: tableName,
     Item: marshall(record),
     ConditionExpression: "attribute_not_exists(#key)",
-    ExpressionAttributeNames: { "#key": USERS_TABLE_KEY },
+    ExpressionAttributeNames: { "#key": ROW_KEY },
   };
 }
 

@@ -12,11 +12,12 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
-import { USERS_TABLE_KEY } from "../../lib/config";
-import { attributesFromList, buildUserRecord } from "../../functions/post-confirmation/user-record";
-import { createUserRecordIfAbsent } from "../../functions/post-confirmation/user-store";
-import { inParallel } from "../common/in-parallel";
-import { backoffMs, RateLimiter, realSleep, withThrottleRetry, type Sleep } from "./pacing";
+import { retriesOf } from "../clients";
+import { ROW_KEY } from "../contract";
+import { inParallel } from "../in-parallel";
+import { attributesFromList, buildUserRecord } from "../user-record";
+import { createUserRecordIfAbsent } from "../user-store";
+import { backoffMs, RateLimiter, realSleep, type Sleep } from "./pacing";
 
 /**
  * Statuses whose users can sign in, so must have a row: CONFIRMED (signed up
@@ -34,6 +35,7 @@ const LIST_USERS_PAGE = 60;
 const BATCH_GET_MAX = 100;
 
 export interface ReconcileOptions {
+  /** Retries throttled calls itself (see core/clients.ts). */
   readonly cognito: Pick<CognitoIdentityProviderClient, "send">;
   readonly dynamodb: Pick<DynamoDBClient, "send">;
   readonly userPoolId: string;
@@ -52,7 +54,7 @@ export interface ReconcileOptions {
   readonly rate?: number;
   /** Conditional puts in flight. @default 16 */
   readonly writeConcurrency?: number;
-  /** Retries of a throttled call or of unprocessed keys. @default 8 */
+  /** Rounds of UnprocessedKeys retries. @default 8 */
   readonly maxRetries?: number;
   readonly onProgress?: (progress: ReconcileProgress) => void;
   /** Called with the orphan ids before any is deleted. */
@@ -100,8 +102,8 @@ export interface ReconcileReport {
   orphanIds: string[];
   /** Orphan rows this run deleted. */
   pruned: number;
-  /** Throttled responses that were retried. */
-  throttled: number;
+  /** Requests the SDK retried (throttling or transient errors). */
+  retried: number;
   durationMs: number;
 }
 
@@ -130,10 +132,15 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     orphans: 0,
     orphanIds: [],
     pruned: 0,
-    throttled: 0,
+    retried: 0,
     durationMs: 0,
   };
-  const retry = { sleep, maxRetries, onThrottle: () => void report.throttled++ };
+  /** Sends one request, counting the SDK's retries. */
+  const counted = async <T extends { $metadata?: { attempts?: number } }>(response: Promise<T>): Promise<T> => {
+    const res = await response;
+    report.retried += retriesOf(res);
+    return res;
+  };
   const progress = (phase: ReconcileProgress["phase"]) =>
     options.onProgress?.({ phase, scanned: report.scanned, present: report.present, created: report.created, failed: report.failed });
   const fail = (user: UserType, err: unknown) => {
@@ -144,25 +151,23 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   /** Which of these subs have a row, following UnprocessedKeys. */
   async function existingSubs(subs: string[]): Promise<{ found: Set<string>; unprocessed: Set<string> }> {
     const found = new Set<string>();
-    let keys: Record<string, AttributeValue>[] = subs.map((s) => ({ [USERS_TABLE_KEY]: { S: s } }));
+    let keys: Record<string, AttributeValue>[] = subs.map((s) => ({ [ROW_KEY]: { S: s } }));
     for (let attempt = 0; keys.length > 0; attempt++) {
       if (attempt > maxRetries) break;
       if (attempt > 0) await sleep(backoffMs(attempt - 1));
-      const res = await withThrottleRetry(
-        () =>
-          options.dynamodb.send(
-            new BatchGetItemCommand({
-              RequestItems: {
-                [options.tableName]: { Keys: keys, ProjectionExpression: "#k", ExpressionAttributeNames: { "#k": USERS_TABLE_KEY }, ConsistentRead: true },
-              },
-            }),
-          ),
-        retry,
+      const res = await counted(
+        options.dynamodb.send(
+          new BatchGetItemCommand({
+            RequestItems: {
+              [options.tableName]: { Keys: keys, ProjectionExpression: "#k", ExpressionAttributeNames: { "#k": ROW_KEY }, ConsistentRead: true },
+            },
+          }),
+        ),
       );
-      for (const item of res.Responses?.[options.tableName] ?? []) found.add(item[USERS_TABLE_KEY].S!);
+      for (const item of res.Responses?.[options.tableName] ?? []) found.add(item[ROW_KEY].S!);
       keys = (res.UnprocessedKeys?.[options.tableName]?.Keys as Record<string, AttributeValue>[] | undefined) ?? [];
     }
-    return { found, unprocessed: new Set(keys.map((k) => k[USERS_TABLE_KEY].S!)) };
+    return { found, unprocessed: new Set(keys.map((k) => k[ROW_KEY].S!)) };
   }
 
   /** Checks a batch of expected users and writes the missing rows. */
@@ -216,9 +221,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   let inFlight: Promise<void> = Promise.resolve();
   do {
     await limiter.wait();
-    const page = await withThrottleRetry(
-      () => options.cognito.send(new ListUsersCommand({ UserPoolId: options.userPoolId, Limit: LIST_USERS_PAGE, PaginationToken: token })),
-      retry,
+    const page = await counted(
+      options.cognito.send(new ListUsersCommand({ UserPoolId: options.userPoolId, Limit: LIST_USERS_PAGE, PaginationToken: token })),
     );
     token = page.PaginationToken;
     const users = page.Users ?? [];
@@ -244,29 +248,26 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   const candidates: string[] = [];
   let startKey: Record<string, AttributeValue> | undefined;
   do {
-    const page = await withThrottleRetry(
-      () =>
-        options.dynamodb.send(
-          new ScanCommand({
-            TableName: options.tableName,
-            ProjectionExpression: "#k",
-            ExpressionAttributeNames: { "#k": USERS_TABLE_KEY },
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      retry,
+    const page = await counted(
+      options.dynamodb.send(
+        new ScanCommand({
+          TableName: options.tableName,
+          ProjectionExpression: "#k",
+          ExpressionAttributeNames: { "#k": ROW_KEY },
+          ExclusiveStartKey: startKey,
+        }),
+      ),
     );
     for (const item of page.Items ?? []) {
-      const id = item[USERS_TABLE_KEY]?.S;
+      const id = item[ROW_KEY]?.S;
       if (id !== undefined && !poolSubs.has(id)) candidates.push(id);
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   for (const id of candidates) {
     await limiter.wait();
-    const found = await withThrottleRetry(
-      () => options.cognito.send(new ListUsersCommand({ UserPoolId: options.userPoolId, Filter: `sub = "${id.replace(/["\\]/g, "\\$&")}"`, Limit: 1 })),
-      retry,
+    const found = await counted(
+      options.cognito.send(new ListUsersCommand({ UserPoolId: options.userPoolId, Filter: `sub = "${id.replace(/["\\]/g, "\\$&")}"`, Limit: 1 })),
     );
     if ((found.Users ?? []).length === 0) report.orphanIds.push(id);
   }
@@ -277,17 +278,15 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   if (options.pruneOrphans && !options.dryRun) {
     for (const id of report.orphanIds) {
       try {
-        await withThrottleRetry(
-          () =>
-            options.dynamodb.send(
-              new DeleteItemCommand({
-                TableName: options.tableName,
-                Key: { [USERS_TABLE_KEY]: { S: id } },
-                ConditionExpression: "attribute_exists(#k)",
-                ExpressionAttributeNames: { "#k": USERS_TABLE_KEY },
-              }),
-            ),
-          retry,
+        await counted(
+          options.dynamodb.send(
+            new DeleteItemCommand({
+              TableName: options.tableName,
+              Key: { [ROW_KEY]: { S: id } },
+              ConditionExpression: "attribute_exists(#k)",
+              ExpressionAttributeNames: { "#k": ROW_KEY },
+            }),
+          ),
         );
         report.pruned++;
       } catch (err) {

@@ -1,0 +1,62 @@
+/**
+ * Bundles a function (`functions/<name>/handler.ts`) with esbuild. `npm run
+ * build`, synth and the sandbox all call this, so what we test is what we ship.
+ */
+import { buildSync } from "esbuild";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+const PROJECT_ROOT = resolve(__dirname, "../..");
+const FUNCTIONS_DIR = join(PROJECT_ROOT, "functions");
+/** `npm run build` writes `dist/<function>/index.mjs`. */
+export const DIST_DIR = join(PROJECT_ROOT, "dist");
+export const BUNDLE_FILE = "index.mjs";
+/** Lambda `handler` setting for a bundle. */
+export const BUNDLE_HANDLER = "index.handler";
+
+export interface BundleResult {
+  readonly outdir: string;
+  readonly file: string;
+  readonly bytes: number;
+}
+
+export interface BundleOptions {
+  /** Leave npm packages out of the bundle (benchmarks compare against this). @default false */
+  readonly externalPackages?: boolean;
+}
+
+/** Every function with an entry point, by directory name. */
+export function functionNames(): string[] {
+  return readdirSync(FUNCTIONS_DIR).filter((name) => existsSync(join(FUNCTIONS_DIR, name, "handler.ts")));
+}
+
+export function bundleFunction(name: string, outdir: string = join(DIST_DIR, name), options: BundleOptions = {}): BundleResult {
+  const entry = join(FUNCTIONS_DIR, name, "handler.ts");
+  if (!existsSync(entry)) throw new Error(`no function ${JSON.stringify(name)}: ${entry} does not exist; functions are ${functionNames().join(", ")}`);
+  const file = join(outdir, BUNDLE_FILE);
+  buildSync({
+    entryPoints: [entry],
+    outfile: file,
+    bundle: true,
+    minify: true,
+    platform: "node",
+    target: "node22",
+    format: "esm",
+    // ESM-first so the SDK's ES modules tree-shake.
+    mainFields: ["module", "main"],
+    // CommonJS dependencies inside an ES module still call require().
+    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+    legalComments: "none",
+    packages: options.externalPackages ? "external" : undefined,
+    logLevel: "error",
+  });
+  return { outdir, file, bytes: statSync(file).size };
+}
+
+if (require.main === module) {
+  const wanted = process.argv.slice(2);
+  for (const name of wanted.length ? wanted : functionNames()) {
+    const result = bundleFunction(name);
+    console.log(`${result.file} ${(result.bytes / 1024).toFixed(1)} KB`);
+  }
+}

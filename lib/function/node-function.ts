@@ -1,0 +1,99 @@
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import {
+  DataAwsIamPolicyDocument,
+  type DataAwsIamPolicyDocumentStatement,
+} from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { Construct } from "constructs";
+import type { FunctionNames } from "../names";
+import { settingDefault, type PackagingMode } from "../settings";
+import { BUNDLE_HANDLER } from "./bundle";
+import { FunctionCode } from "./function-code";
+
+/** One IAM statement, as a policy document takes it. */
+export type PolicyStatement = DataAwsIamPolicyDocumentStatement;
+
+export interface NodeFunctionProps {
+  /** The function's directory under `functions/` (its entry is `handler.ts` there). */
+  readonly entry: string;
+  /** Function, role, policy and log group names. */
+  readonly names: FunctionNames;
+  /** What the function may do, besides writing its own logs. @default [] */
+  readonly statements?: readonly PolicyStatement[];
+  /** @default {} */
+  readonly environment?: Record<string, string>;
+  /** @default 3 (Lambda's default) */
+  readonly timeoutSeconds?: number;
+  /** @default settingDefault("functionMemoryMb") */
+  readonly memoryMb?: number;
+  /** @default settingDefault("logRetentionDays") */
+  readonly logRetentionDays?: number;
+  /** @default settingDefault("packaging") */
+  readonly packaging?: PackagingMode;
+  /** esbuild writes `<bundleRoot>/<entry>/index.mjs`. @default dist */
+  readonly bundleRoot?: string;
+}
+
+/**
+ * A Node.js Lambda from `functions/<entry>/handler.ts`: bundled and zipped at
+ * synth, with its own log group (retention set, created first) and a role that
+ * can do exactly what `statements` say plus write its own logs.
+ */
+export class NodeFunction extends Construct {
+  readonly function: LambdaFunction;
+  readonly role: IamRole;
+  readonly logGroup: CloudwatchLogGroup;
+  readonly code: FunctionCode;
+
+  constructor(scope: Construct, id: string, props: NodeFunctionProps) {
+    super(scope, id);
+    this.code = new FunctionCode(this, "code", { entry: props.entry, packaging: props.packaging, bundleRoot: props.bundleRoot });
+
+    this.logGroup = new CloudwatchLogGroup(this, "logs", {
+      name: props.names.logGroup,
+      retentionInDays: props.logRetentionDays ?? settingDefault("logRetentionDays"),
+    });
+
+    this.role = new IamRole(this, "role", {
+      name: props.names.role,
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      }),
+    });
+
+    // A policy document (computed locally, no API call) keeps each statement's actions
+    // readable in `terraform plan` even while the ARNs are still unknown.
+    const document = new DataAwsIamPolicyDocument(this, "policy-document", {
+      statement: [
+        ...(props.statements ?? []),
+        {
+          // Log events are authorised on the stream ARN: streams of this one log group only.
+          sid: "WriteOwnLogs",
+          effect: "Allow",
+          actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          resources: [`${this.logGroup.arn}:log-stream:*`],
+        },
+      ],
+    });
+    const policy = new IamRolePolicy(this, "policy", { name: props.names.policy, role: this.role.id, policy: document.json });
+
+    this.function = new LambdaFunction(this, "function", {
+      functionName: props.names.function,
+      role: this.role.arn,
+      runtime: "nodejs22.x",
+      architectures: ["arm64"],
+      handler: BUNDLE_HANDLER,
+      filename: this.code.path,
+      sourceCodeHash: this.code.sourceCodeHash,
+      timeout: props.timeoutSeconds ?? 3,
+      memorySize: props.memoryMb ?? settingDefault("functionMemoryMb"),
+      loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
+      environment: props.environment && Object.keys(props.environment).length > 0 ? { variables: props.environment } : undefined,
+      // The log group must exist first, or Lambda creates one with no retention.
+      dependsOn: [this.logGroup, policy],
+    });
+  }
+}

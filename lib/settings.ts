@@ -1,0 +1,356 @@
+/**
+ * Deploy-time settings: each one declared once below, with its environment
+ * variable, default, parser and documentation. Loading, validation messages,
+ * the README table test and `--help` texts all derive from this schema.
+ *
+ * Settings come from an optional JSON file (`user-sync.config.json` in the
+ * working directory, or the path in `USER_SYNC_CONFIG`), overridden by
+ * `USER_SYNC_*` environment variables.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { z } from "zod";
+import { attributeMapProblems, DEFAULT_ATTRIBUTE_MAP } from "../core/contract";
+
+/** How the value of an environment variable becomes a setting value. */
+type EnvKind = "string" | "number" | "boolean" | "json";
+
+export interface SettingMeta {
+  /** Environment variable that overrides the file. */
+  readonly env: string;
+  readonly envKind: EnvKind;
+  /** The default as the README shows it (Markdown). */
+  readonly defaultText: string;
+  readonly doc: string;
+}
+
+/** Metadata of every leaf setting, keyed by its schema. */
+const registry = z.registry<SettingMeta>();
+
+function setting<T extends z.ZodType>(schema: T, meta: Omit<SettingMeta, "defaultText"> & { default: z.output<T>; defaultText?: string }) {
+  const { default: value, ...rest } = meta;
+  const withDefault = schema.default(value as never);
+  registry.add(withDefault, { ...rest, defaultText: rest.defaultText ?? `\`${typeof value === "string" ? value : JSON.stringify(value)}\`` });
+  return withDefault;
+}
+
+function optionalSetting<T extends z.ZodType>(schema: T, meta: SettingMeta) {
+  const optional = schema.optional();
+  registry.add(optional, meta);
+  return optional;
+}
+
+const shown = (input: unknown) => JSON.stringify(input);
+
+/** Stage-like names: a-z 0-9 -, starting with a letter, not ending with -. */
+const name = (maxLength: number) =>
+  z
+    .string({ error: (iss) => `${shown(iss.input)} is not a string` })
+    .refine((s) => /^[a-z][a-z0-9-]*$/.test(s) && s.length <= maxLength && !s.endsWith("-"), {
+      error: (iss) =>
+        `${shown(iss.input)} is not accepted; use 1-${maxLength} characters of a-z, 0-9 and -, starting with a letter and not ending with -`,
+    });
+
+const wholeNumber = z.number({ error: (iss) => `${shown(iss.input)} is not a whole number` }).int({
+  error: (iss) => `${shown(iss.input)} is not a whole number`,
+});
+
+const boolean = z.boolean({ error: (iss) => `${shown(iss.input)} is not a boolean; use true or false` });
+
+const stringMap = z.record(z.string(), z.string({ error: "must be a string" }), { error: () => "must be a JSON object of string values" });
+
+/** Values CloudWatch Logs accepts for `retention_in_days`. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export const settingsSchema = z.strictObject({
+  stage: setting(name(16), {
+    env: "USER_SYNC_STAGE",
+    envKind: "string",
+    default: "dev",
+    doc: "Stage name, 1–16 of a-z 0-9 -, starting with a letter. Every name is `<namePrefix>-<stage>-…`.",
+  }),
+  region: setting(
+    z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, {
+      error: (iss) => `${shown(iss.input)} is not an AWS region name such as eu-west-1`,
+    }),
+    { env: "USER_SYNC_REGION", envKind: "string", default: "us-east-1", doc: "AWS region." },
+  ),
+  namePrefix: setting(name(24), {
+    env: "USER_SYNC_NAME_PREFIX",
+    envKind: "string",
+    default: "user-sync",
+    doc: "Prefix of every resource name.",
+  }),
+  logRetentionDays: setting(
+    wholeNumber.refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), {
+      error: (iss) => `${shown(iss.input)} is not accepted by CloudWatch; use one of ${LOG_RETENTION_DAYS.join(", ")}`,
+    }),
+    {
+      env: "USER_SYNC_LOG_RETENTION_DAYS",
+      envKind: "number",
+      default: 30,
+      doc: "Function log retention; one of CloudWatch's values (1, 3, 5, 7, 14, 30, 60, 90, …, 3653).",
+    },
+  ),
+  deletionProtection: setting(boolean, {
+    env: "USER_SYNC_DELETION_PROTECTION",
+    envKind: "boolean",
+    default: true,
+    doc: "Deletion protection on the table and the user pool.",
+  }),
+  kmsKeyArn: optionalSetting(
+    z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/,
+        { error: (iss) => `${shown(iss.input)} is not a KMS key ARN; use arn:aws:kms:<region>:<account>:key/<key-id>` },
+      ),
+    {
+      env: "USER_SYNC_KMS_KEY_ARN",
+      envKind: "string",
+      defaultText: "AWS-owned key",
+      doc: "Customer KMS key ARN for the table (the functions then also get `kms:Decrypt`/`kms:GenerateDataKey` on that key, only via DynamoDB).",
+    },
+  ),
+  emailIndex: setting(boolean, {
+    env: "USER_SYNC_EMAIL_INDEX",
+    envKind: "boolean",
+    default: false,
+    doc: "Adds GSI `email-index` (keys only) on `email`.",
+  }),
+  attributeMap: setting(
+    stringMap.superRefine((map, ctx) => {
+      for (const problem of attributeMapProblems(map, "")) ctx.addIssue({ code: "custom", message: problem.replace(/^: /, "") });
+    }),
+    {
+      env: "USER_SYNC_ATTRIBUTE_MAP",
+      envKind: "json",
+      default: { ...DEFAULT_ATTRIBUTE_MAP },
+      defaultText: "standard attributes, camelCase",
+      doc: "JSON object, Cognito attribute → row field, for the optional attributes copied into rows. `custom:*` attributes are allowed and are declared on the pool.",
+    },
+  ),
+  amplifyTypename: optionalSetting(
+    z.string().regex(/^[A-Z][A-Za-z0-9_]{0,63}$/, { error: (iss) => `${shown(iss.input)} must be a GraphQL type name such as User` }),
+    {
+      env: "USER_SYNC_AMPLIFY_TYPENAME",
+      envKind: "string",
+      defaultText: "off",
+      doc: "Adds Amplify DataStore fields (`__typename` = this value, `_version: 1`, `_lastChangedAt`).",
+    },
+  ),
+  packaging: setting(z.enum(["archive", "asset"], { error: (iss) => `${shown(iss.input)} is not a packaging mode; use archive or asset` }), {
+    env: "USER_SYNC_PACKAGING",
+    envKind: "string",
+    default: "archive",
+    doc: "`archive`: the archive provider's `archive_file` zips the bundles; `asset`: cdktf zips them at synth (no archive provider needed, for air-gapped mirrors).",
+  }),
+  functionMemoryMb: setting(
+    wholeNumber.refine((n) => n >= 128 && n <= 10240, {
+      error: (iss) => `${shown(iss.input)} is outside what Lambda accepts; use 128 to 10240`,
+    }),
+    { env: "USER_SYNC_FUNCTION_MEMORY_MB", envKind: "number", default: 256, doc: "PostConfirmation function memory, 128–10240." },
+  ),
+  tags: setting(stringMap, {
+    env: "USER_SYNC_TAGS",
+    envKind: "json",
+    default: {},
+    doc: "JSON object of tags on every resource (provider `default_tags`).",
+  }),
+  offlinePlan: setting(boolean, {
+    env: "USER_SYNC_OFFLINE_PLAN",
+    envKind: "boolean",
+    default: false,
+    doc: "Provider skips credential, account-id and metadata checks; set by `npm run plan -- --offline`.",
+  }),
+  backend: z
+    .strictObject({
+      bucket: optionalSetting(
+        z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: (iss) => `${shown(iss.input)} is not an S3 bucket name` }),
+        { env: "USER_SYNC_BACKEND_BUCKET", envKind: "string", defaultText: "local state", doc: "S3 bucket for remote state (encrypted)." },
+      ),
+      key: optionalSetting(z.string().min(1), {
+        env: "USER_SYNC_BACKEND_KEY",
+        envKind: "string",
+        defaultText: "`user-sync/<stage>/terraform.tfstate`",
+        doc: "State object key.",
+      }),
+      region: optionalSetting(z.string().min(1), {
+        env: "USER_SYNC_BACKEND_REGION",
+        envKind: "string",
+        defaultText: "the stack region",
+        doc: "State bucket region.",
+      }),
+      lock: setting(z.string().min(1), {
+        env: "USER_SYNC_BACKEND_LOCK",
+        envKind: "string",
+        default: "lockfile",
+        doc: "`lockfile` (S3 native locking, Terraform ≥ 1.10) or the name of a DynamoDB lock table.",
+      }),
+    })
+    .default({ lock: "lockfile" }),
+});
+
+type Parsed = z.output<typeof settingsSchema>;
+
+export interface RemoteBackendConfig {
+  readonly bucket: string;
+  readonly key: string;
+  readonly region: string;
+  readonly lock: string;
+}
+
+/** Validated settings with every default applied (see `settingsSchema`). */
+export type UserSyncConfig = Readonly<Omit<Parsed, "backend">> & {
+  /** S3 remote state; undefined means local state. */
+  readonly backend?: RemoteBackendConfig;
+};
+
+export type PackagingMode = UserSyncConfig["packaging"];
+
+/** One leaf setting: its dotted path and metadata. */
+export interface SettingInfo extends SettingMeta {
+  readonly key: string;
+}
+
+function leaves(schema: z.ZodType, prefix = ""): SettingInfo[] {
+  const meta = registry.get(schema);
+  if (meta) return [{ key: prefix, ...meta }];
+  const inner = schema instanceof z.ZodDefault || schema instanceof z.ZodOptional ? schema.unwrap() : schema;
+  if (!(inner instanceof z.ZodObject)) return [];
+  return Object.entries(inner.shape as Record<string, z.ZodType>).flatMap(([k, s]) => leaves(s, prefix ? `${prefix}.${k}` : k));
+}
+
+/** Every setting, in declaration order. */
+export const SETTINGS: readonly SettingInfo[] = leaves(settingsSchema);
+
+/** The README's configuration table, rendered from the schema. */
+export function settingsTable(): string {
+  const rows = SETTINGS.map((s) => `| \`${s.key}\` | \`${s.env}\` | ${s.defaultText} | ${s.doc} |`);
+  return ["| Setting (file key) | Environment variable | Default | Meaning |", "| --- | --- | --- | --- |", ...rows].join("\n");
+}
+
+/** The default value of a top-level setting. */
+export function settingDefault<K extends keyof Parsed>(key: K): Parsed[K] {
+  return settingsSchema.parse({})[key];
+}
+
+/** Thrown for any invalid setting; lists every problem at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid user-sync configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export interface LoadConfigOptions {
+  /** Environment to read. @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** JSON file. @default $USER_SYNC_CONFIG, else ./user-sync.config.json if it exists */
+  readonly file?: string;
+}
+
+const label = (setting: SettingInfo | undefined, key: string) => (setting ? `${key} (${setting.env})` : key);
+
+/** An environment value as the setting's type, or a problem. */
+function fromEnv(setting: SettingInfo, raw: string): { value: unknown } | { problem: string } {
+  switch (setting.envKind) {
+    case "number": {
+      const n = Number(raw);
+      return { value: raw.trim() !== "" && Number.isFinite(n) ? n : raw };
+    }
+    case "boolean":
+      return { value: raw === "true" ? true : raw === "false" ? false : raw };
+    case "json":
+      try {
+        return { value: JSON.parse(raw) };
+      } catch {
+        return { problem: `${label(setting, setting.key)}: not valid JSON; give an object such as {"a":"b"}` };
+      }
+    default:
+      return { value: raw };
+  }
+}
+
+function readConfigFile(path: string, explicit: boolean, problems: string[]): Record<string, unknown> {
+  if (!explicit && !existsSync(path)) return {};
+  try {
+    const parsed = JSON.parse(readFileSync(path, "utf8"));
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
+    return parsed;
+  } catch (err) {
+    problems.push(`config file ${path} (USER_SYNC_CONFIG): cannot be read as a JSON object (${(err as Error).message})`);
+    return {};
+  }
+}
+
+function setPath(target: Record<string, any>, key: string, value: unknown): void {
+  const parts = key.split(".");
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    if (typeof node[part] !== "object" || node[part] === null) node[part] = {};
+    node = node[part];
+  }
+  node[parts[parts.length - 1]] = value;
+}
+
+/** Loads and validates the configuration; throws ConfigError listing every bad setting. */
+export function loadConfig(options: LoadConfigOptions = {}): UserSyncConfig {
+  const env = options.env ?? process.env;
+  const problems: string[] = [];
+  const explicitFile = options.file ?? env.USER_SYNC_CONFIG;
+  const raw = structuredClone(readConfigFile(explicitFile ?? resolve("user-sync.config.json"), explicitFile !== undefined, problems));
+
+  for (const setting of SETTINGS) {
+    const value = env[setting.env];
+    if (value === undefined || value === "") continue;
+    const parsed = fromEnv(setting, value);
+    if ("problem" in parsed) problems.push(parsed.problem);
+    else setPath(raw, setting.key, parsed.value);
+  }
+
+  const result = settingsSchema.safeParse(raw);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const path = issue.path.join(".");
+      if (issue.code === "unrecognized_keys") {
+        const where = path ? ` in ${path}` : "";
+        const known = SETTINGS.filter((s) => (path ? s.key.startsWith(`${path}.`) : true)).map((s) => s.key.slice(path ? path.length + 1 : 0).split(".")[0]);
+        for (const key of issue.keys) {
+          problems.push(`config file: unknown setting ${shown(key)}${where}; known settings are ${[...new Set(known)].join(", ")}`);
+        }
+      } else {
+        // The setting itself, or the one holding the bad entry (a tag, a map field).
+        const setting = SETTINGS.filter((s) => path === s.key || path.startsWith(`${s.key}.`)).sort((a, b) => b.key.length - a.key.length)[0];
+        const inner = setting && path !== setting.key ? `${shown(path.slice(setting.key.length + 1))} ` : "";
+        problems.push(`${label(setting, setting?.key ?? path)}: ${inner}${issue.message}`);
+      }
+    }
+  }
+  const parsed = result.data;
+  const backendSet = (k: keyof RemoteBackendConfig) => (raw.backend as Record<string, unknown> | undefined)?.[k] !== undefined;
+  if (parsed && !parsed.backend.bucket) {
+    for (const k of ["key", "region", "lock"] as const) {
+      if (backendSet(k)) {
+        const s = SETTINGS.find((x) => x.key === `backend.${k}`)!;
+        problems.push(`${label(s, s.key)}: set, but backend.bucket (USER_SYNC_BACKEND_BUCKET) is not; set the bucket too or remove it`);
+      }
+    }
+  }
+  if (problems.length > 0 || !parsed) throw new ConfigError(problems);
+
+  const { backend, ...rest } = parsed;
+  return {
+    ...rest,
+    backend: backend.bucket
+      ? {
+          bucket: backend.bucket,
+          key: backend.key ?? `user-sync/${parsed.stage}/terraform.tfstate`,
+          region: backend.region ?? parsed.region,
+          lock: backend.lock,
+        }
+      : undefined,
+  };
+}

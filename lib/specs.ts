@@ -1,0 +1,109 @@
+/**
+ * What the Users table and the user pool are, as plain data: the constructs
+ * turn these into Terraform and the local sandbox into API calls, so the two
+ * cannot drift (a test compares them).
+ */
+import { COGNITO_TRIGGER_BUDGET_MS, customAttributeNames, ROW_KEY } from "../core/contract";
+import { functionEnvironment } from "../core/function-settings";
+import { resourceNames, type FunctionNames } from "./names";
+import type { UserSyncConfig } from "./settings";
+
+export interface UsersTableSpec {
+  readonly tableName: string;
+  /** String partition key holding the Cognito `sub`. */
+  readonly partitionKey: string;
+  /** A keys-only GSI on `email`. @default undefined (none) */
+  readonly emailIndexName?: string;
+  /** Customer KMS key. @default undefined (AWS-owned key) */
+  readonly kmsKeyArn?: string;
+  readonly deletionProtection: boolean;
+}
+
+export function usersTableSpec(config: UserSyncConfig): UsersTableSpec {
+  const names = resourceNames(config);
+  return {
+    tableName: names.usersTable,
+    partitionKey: ROW_KEY,
+    emailIndexName: config.emailIndex ? names.emailIndex : undefined,
+    kmsKeyArn: config.kmsKeyArn,
+    deletionProtection: config.deletionProtection,
+  };
+}
+
+export interface PasswordPolicySpec {
+  readonly minimumLength: number;
+  readonly requireLowercase: boolean;
+  readonly requireUppercase: boolean;
+  readonly requireNumbers: boolean;
+  readonly requireSymbols: boolean;
+  readonly temporaryPasswordValidityDays: number;
+}
+
+export interface UserPoolSpec {
+  readonly poolName: string;
+  /** Users sign in with these instead of a separate username. */
+  readonly usernameAttributes: readonly string[];
+  readonly autoVerifiedAttributes: readonly string[];
+  readonly caseSensitiveUsernames: boolean;
+  readonly passwordPolicy: PasswordPolicySpec;
+  readonly recoveryMechanisms: ReadonlyArray<{ readonly name: string; readonly priority: number }>;
+  /** `custom:*` attributes to declare, without the prefix. */
+  readonly customAttributes: readonly string[];
+  readonly deletionProtection: boolean;
+  readonly client: {
+    readonly name: string;
+    readonly explicitAuthFlows: readonly string[];
+    readonly preventUserExistenceErrors: "ENABLED" | "LEGACY";
+    readonly enableTokenRevocation: boolean;
+  };
+  readonly adminGroup: { readonly name: string; readonly description: string };
+}
+
+export function userPoolSpec(config: UserSyncConfig): UserPoolSpec {
+  const names = resourceNames(config);
+  return {
+    poolName: names.userPool,
+    usernameAttributes: ["email"],
+    autoVerifiedAttributes: ["email"],
+    caseSensitiveUsernames: false,
+    passwordPolicy: {
+      minimumLength: 12,
+      requireLowercase: true,
+      requireUppercase: true,
+      requireNumbers: true,
+      requireSymbols: false,
+      temporaryPasswordValidityDays: 7,
+    },
+    recoveryMechanisms: [{ name: "verified_email", priority: 1 }],
+    customAttributes: customAttributeNames(config.attributeMap),
+    deletionProtection: config.deletionProtection,
+    client: {
+      name: names.userPoolClient,
+      explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+      preventUserExistenceErrors: "ENABLED",
+      enableTokenRevocation: true,
+    },
+    adminGroup: { name: "Admin", description: "Administrators" },
+  };
+}
+
+/** A function as both the stack deploys it and the sandbox runs it. */
+export interface FunctionSpec {
+  /** Its directory under `functions/`. */
+  readonly entry: string;
+  readonly names: FunctionNames;
+  readonly environment: Record<string, string>;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+}
+
+export function postConfirmationSpec(config: UserSyncConfig): FunctionSpec {
+  const names = resourceNames(config);
+  return {
+    entry: "post-confirmation",
+    names: names.postConfirmation,
+    environment: functionEnvironment({ tableName: names.usersTable, attributeMap: config.attributeMap, amplifyTypename: config.amplifyTypename }),
+    timeoutSeconds: COGNITO_TRIGGER_BUDGET_MS / 1000,
+    memoryMb: config.functionMemoryMb,
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * A Cognito stand-in for ListUsers alone, answering the real JSON protocol on
+ * loopback the way Cognito does and cognito-local does not: at most 60 users
+ * a page with a PaginationToken, `sub = "…"` filters, and a request quota that
+ * throttles with TooManyRequestsException. Tests and benchmarks point a real
+ * SDK client at it, so the SDK's own retry layer is what gets exercised.
+ */
+import type { UserType } from "@aws-sdk/client-cognito-identity-provider";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { listen } from "./listen";
+
+export interface PagedCognitoOptions {
+  /** The pool's users, in listing order. */
+  readonly users: () => readonly UserType[];
+  /** Requests per second before Cognito-style throttling starts (a token bucket of one second). @default unlimited */
+  readonly rate?: number;
+  /** 1-based numbers of ListUsers calls to throttle regardless of rate. @default none */
+  readonly throttleCalls?: readonly number[];
+  /** Extra users that only sub filters find (they signed up after the listing). @default none */
+  readonly lateUsers?: () => readonly UserType[];
+}
+
+export interface ListUsersCall {
+  readonly input: { UserPoolId?: string; Limit?: number; PaginationToken?: string; Filter?: string };
+  /** ms since the server started. */
+  readonly at: number;
+  readonly throttled: boolean;
+}
+
+export interface PagedCognito {
+  readonly endpoint: string;
+  readonly calls: ListUsersCall[];
+  stop(): Promise<void>;
+}
+
+const MAX_PAGE = 60;
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/x-amz-json-1.1" });
+  res.end(JSON.stringify(body));
+}
+
+function readJson(req: IncomingMessage): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}")));
+    req.on("error", reject);
+  });
+}
+
+/** The wire shape of a user: dates as epoch seconds. */
+function wire(user: UserType) {
+  return {
+    ...user,
+    UserCreateDate: user.UserCreateDate ? user.UserCreateDate.getTime() / 1000 : undefined,
+    UserLastModifiedDate: user.UserLastModifiedDate ? user.UserLastModifiedDate.getTime() / 1000 : undefined,
+  };
+}
+
+export async function startPagedCognito(options: PagedCognitoOptions): Promise<PagedCognito> {
+  const started = performance.now();
+  const calls: ListUsersCall[] = [];
+  let tokens = options.rate ?? Infinity;
+  let refilledAt = started;
+  const takeToken = () => {
+    if (options.rate === undefined) return true;
+    const now = performance.now();
+    tokens = Math.min(options.rate, tokens + ((now - refilledAt) / 1000) * options.rate);
+    refilledAt = now;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
+
+  const server = createServer(async (req, res) => {
+    const target = String(req.headers["x-amz-target"] ?? "");
+    const input = await readJson(req);
+    if (target !== "AWSCognitoIdentityProviderService.ListUsers") {
+      return reply(res, 400, { __type: "InvalidParameterException", message: `this stand-in answers ListUsers only, not ${target}` });
+    }
+    const throttled = Boolean(options.throttleCalls?.includes(calls.length + 1)) || !takeToken();
+    calls.push({ input, at: performance.now() - started, throttled });
+    if (throttled) return reply(res, 400, { __type: "TooManyRequestsException", message: "Rate exceeded" });
+
+    const limit = input.Limit ?? MAX_PAGE;
+    if (limit > MAX_PAGE) return reply(res, 400, { __type: "InvalidParameterException", message: "Limit must be at most 60" });
+    if (input.Filter) {
+      const sub = /^sub = "(.*)"$/.exec(input.Filter)?.[1];
+      if (sub === undefined) return reply(res, 400, { __type: "InvalidParameterException", message: "only sub filters are supported here" });
+      const all = [...options.users(), ...(options.lateUsers?.() ?? [])];
+      return reply(res, 200, { Users: all.filter((u) => u.Attributes?.some((a) => a.Name === "sub" && a.Value === sub)).slice(0, limit).map(wire) });
+    }
+    const users = options.users();
+    const start = input.PaginationToken ? Number(input.PaginationToken) : 0;
+    const end = start + limit;
+    reply(res, 200, { Users: users.slice(start, end).map(wire), PaginationToken: end < users.length ? String(end) : undefined });
+  });
+  const port = await listen(server, 0, "127.0.0.1", "paged Cognito stand-in");
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    calls,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
