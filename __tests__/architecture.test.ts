@@ -52,3 +52,10 @@ test("the rule catches each kind of wrong-way import", () => {
   expect(check("lib/x.ts", 'import { a } from "../core/contract";')).toEqual([]);
   expect(check("functions/f/handler.ts", 'import { a } from "../../core/contract";')).toEqual([]);
 });
+
+test("one copy of the SDK core in the install, however many clients", () => {
+  const copies = execFileSync("find", ["node_modules", "-path", "*/@aws-sdk/core/package.json"], { encoding: "utf8" }).trim().split("\n");
+  expect(copies).toEqual(["node_modules/@aws-sdk/core/package.json"]);
+  const smithy = execFileSync("find", ["node_modules", "-path", "*/@smithy/core/package.json"], { encoding: "utf8" }).trim().split("\n");
+  expect(smithy).toEqual(["node_modules/@smithy/core/package.json"]);
+});

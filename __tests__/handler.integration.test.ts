@@ -5,7 +5,7 @@
 import { GetItemCommand, ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { mkdtempSync } from "node:fs";
-import { createServer, type Server, type Socket } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_ATTRIBUTE_MAP } from "../core/contract";
@@ -27,6 +27,8 @@ let client: DynamoDBClient;
 let fn: LambdaRunner;
 
 const spec = postConfirmationSpec(loadConfig({ env: {} }));
+/** The handler's own write budget: Cognito's 5 s less the response margin. */
+const writeBudget = 4_700;
 const environment = { ...spec.environment, USERS_TABLE_NAME: TABLE };
 
 /** A runner for the bundle with exactly this environment. */
@@ -174,6 +176,38 @@ describe("inside Cognito's 5 s budget", () => {
     }
   });
 
+  test("only the first connection stalls: the attempt times out, the retry answers, the row is written within the budget", async () => {
+    const dbPort = Number(new URL(db.endpoint).port);
+    const sockets: Socket[] = [];
+    let connections = 0;
+    const proxy: Server = createServer((client) => {
+      sockets.push(client);
+      if (++connections === 1) return; // accepted, never answered
+      const upstream = connect(dbPort, "127.0.0.1");
+      sockets.push(upstream);
+      client.pipe(upstream).pipe(client);
+      upstream.on("error", () => client.destroy());
+      client.on("error", () => upstream.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", () => r()));
+    const runner = await runnerAgainst(`http://127.0.0.1:${(proxy.address() as { port: number }).port}`);
+    try {
+      const event = uniqueEvent(8);
+      const started = Date.now();
+      const { functionError, payload } = await runner.invoke(FN, event);
+      const elapsed = Date.now() - started;
+      expect(functionError).toBeUndefined();
+      expect(payload).toEqual(event);
+      expect(connections).toBeGreaterThanOrEqual(2);
+      expect(elapsed).toBeLessThan(writeBudget);
+      expect(await getRow(event.request.userAttributes.sub)).toMatchObject({ username: "user8" });
+    } finally {
+      await runner.stop();
+      sockets.forEach((s) => s.destroy());
+      proxy.close();
+    }
+  });
+
   test("DynamoDB accepting connections but never answering: fails before Cognito gives up", async () => {
     const sockets: Socket[] = [];
     const blackhole: Server = createServer((s) => void sockets.push(s));
@@ -185,7 +219,7 @@ describe("inside Cognito's 5 s budget", () => {
       const { payload, functionError } = await runner.invoke(FN, uniqueEvent(7));
       const elapsed = Date.now() - started;
       expect(functionError).toBe("Unhandled");
-      expect(payload.errorMessage).toMatch(/Users table did not answer within \d+ ms|cannot write the user record/);
+      expect(payload.errorMessage).toMatch(/Users table did not answer within \d+ ms; whether the row was written is unknown|cannot write the user record/);
       expect(payload.errorMessage).not.toMatch(/timed out after 5\.00 seconds/);
       expect(elapsed).toBeLessThan(5_000);
       const [record] = await runner.invocations();

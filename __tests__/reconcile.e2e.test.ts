@@ -4,14 +4,19 @@
  */
 import {
   AdminCreateUserCommand,
+  CreateUserPoolCommand,
   AdminDeleteUserCommand,
   AdminSetUserPasswordCommand,
   type CognitoIdentityProviderClient,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { BatchWriteItemCommand, DeleteItemCommand, ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ROW_KEY } from "../core/contract";
 import type { ReconcileReport } from "../core/reconcile/engine";
 import { INJECTED_FAULT } from "../tools/local/dynamodb";
@@ -20,6 +25,7 @@ import { adminConfirm, signUp } from "../tools/local/sign-up";
 import { inParallel, startTestSandbox } from "./helpers/sandbox";
 
 const PASSWORD = "Correct-Horse-9";
+const tmp = mkdtempSync(join(tmpdir(), "user-sync-reconcile-e2e-"));
 let sandbox: Sandbox;
 let cognito: CognitoIdentityProviderClient;
 let dynamo: DynamoDBClient;
@@ -43,15 +49,15 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: num
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", "tsx", "tools/reconcile/cli.ts", ...args],
+      ["bin/user-sync.js", "reconcile", ...args],
       { env: { ...process.env, ...env }, encoding: "utf8", timeout: 120_000 },
       (err, stdout, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
 
-async function runCli(args: string[]): Promise<{ status: number | null; report: ReconcileReport; stderr: string }> {
-  const res = await cli(["--user-pool-id", sandbox.userPoolId, "--table", sandbox.tableName, "--json", ...args], {
+async function runCli(args: string[], userPoolId = sandbox.userPoolId): Promise<{ status: number | null; report: ReconcileReport; stderr: string }> {
+  const res = await cli(["--user-pool-id", userPoolId, "--table", sandbox.tableName, "--json", ...args], {
     ...sandbox.endpointEnv,
     USER_SYNC_STAGE: "e2e",
   });
@@ -177,7 +183,13 @@ test("one run repairs every missing row, leaves every existing row byte-for-byte
   // A repaired row is what the trigger writes: same fields, same mapping.
   const repaired = unmarshall(JSON.parse(after.get(groups.deleted[0])!));
   const { id: _a, createdAt: _b, updatedAt: _c, ...repairedFields } = repaired;
-  expect(repairedFields).toEqual({ username: groups.deleted[0], email: "ok-0@example.com", userPoolId: sandbox.userPoolId, givenName: "ok0" });
+  expect(repairedFields).toEqual({
+    username: groups.deleted[0],
+    email: "ok-0@example.com",
+    userPoolId: sandbox.userPoolId,
+    givenName: "ok0",
+    cognitoModifiedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+  });
   const admin = unmarshall(JSON.parse(after.get(groups.adminCreated[0])!));
   expect(admin).toMatchObject({ email: "admin-0@example.com", emailVerified: true, familyName: "Admin", userPoolId: sandbox.userPoolId });
   expect(typeof admin.username).toBe("string");
@@ -196,11 +208,16 @@ test("--include-unconfirmed also gives rows to unconfirmed and force-change user
   expect(report).toMatchObject({ expected: expectedUsers() + 20, missing: 20, created: 0 });
 }, 120_000);
 
-test("--prune-orphans deletes exactly the orphans, listed first, and keeps every other row", async () => {
+test("--prune-orphans deletes exactly the orphans, listed first, each written whole to the backup file first, and keeps every other row", async () => {
   const before = await rawRows();
-  const { status, report } = await runCli(["--prune-orphans"]);
+  const backup = join(tmp, "first-prune.jsonl");
+  const { status, report, stderr } = await runCli(["--prune-orphans", "--backup-file", backup]);
   expect(status).toBe(0);
-  expect(report).toMatchObject({ orphans: 20, pruned: 20, created: 0, failed: 0 });
+  expect(report).toMatchObject({ orphans: 20, pruned: 20, created: 0, failed: 0, backup });
+  expect(stderr).toContain(`Orphan rows to delete (each written to ${backup} first)`);
+  const saved = readFileSync(backup, "utf8").trim().split("\n").map((l) => JSON.parse(l).item);
+  expect(saved.map((item) => item.id.S).sort()).toEqual(orphanIds());
+  for (const item of saved) expect(JSON.parse(before.get(item.id.S)!)).toEqual(item);
   const after = await rawRows();
   for (const id of orphanIds()) expect(after.has(id)).toBe(false);
   expect(after.size).toBe(before.size - 20);
@@ -231,3 +248,129 @@ test("a failure to write a missing row is reported with the user and the error, 
   }
   expect((await rawRows()).has(missing)).toBe(false);
 }, 120_000);
+
+describe("nothing is destroyed by mistake", () => {
+  let otherPool: string;
+  const strays = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `stray-${tag}-${String(i).padStart(4, "0")}`);
+  async function putStrays(ids: string[]) {
+    for (let i = 0; i < ids.length; i += 25) {
+      await dynamo.send(
+        new BatchWriteItemCommand({
+          RequestItems: { [sandbox.tableName]: ids.slice(i, i + 25).map((id) => ({ PutRequest: { Item: marshall({ id, email: `${id}@stray.example.com`, note: { n: i } }) } })) },
+        }),
+      );
+    }
+  }
+  const reconcileArgs = (pool = sandbox.userPoolId) => ["--user-pool-id", pool, "--table", sandbox.tableName];
+  const env = () => ({ ...sandbox.endpointEnv, USER_SYNC_STAGE: "e2e" });
+
+  beforeAll(async () => {
+    otherPool = (await cognito.send(new CreateUserPoolCommand({ PoolName: "another-app" }))).UserPool!.Id!;
+    // Start converged, so each test's "unchanged" is about what it guards.
+    expect((await runCli([])).status).toBe(0);
+  }, 60_000);
+
+  test("a wrong --user-pool-id: the table holds another pool's rows, so nothing is written or deleted", async () => {
+    const before = await rawRows();
+    const res = await cli([...reconcileArgs(otherPool), "--prune-orphans", "--json"], env());
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain(`holds rows of user pool ${sandbox.userPoolId} and none of ${otherPool}`);
+    expect(res.stderr).toContain("--allow-foreign-table");
+    expect(res.stdout).toBe("");
+    expect(await rawRows()).toEqual(before);
+  }, 60_000);
+
+  test("rows of another pool are foreignRows: never orphans, never touched, even when forced", async () => {
+    const before = await rawRows();
+    const { status, report } = await runCli(["--allow-foreign-table", "--prune-orphans"], otherPool);
+    expect(status).toBe(0);
+    const ownRows = [...before.values()].filter((raw) => JSON.parse(raw).userPoolId?.S === sandbox.userPoolId).length;
+    expect(report).toMatchObject({ scanned: 0, foreignRows: ownRows, orphans: 0, pruned: 0 });
+    expect(await rawRows()).toEqual(before);
+  }, 60_000);
+
+  test("a missing table or pool fails fast, naming it", async () => {
+    const noTable = await cli(["--user-pool-id", sandbox.userPoolId, "--table", "no-such-table", "--json"], env());
+    expect(noTable.status).toBe(1);
+    expect(noTable.stderr).toContain('table "no-such-table" does not exist in this account and region (DescribeTable); check --table and --region');
+    const noPool = await cli(["--user-pool-id", "us-east-1_Nope0000", "--table", sandbox.tableName, "--json"], env());
+    expect(noPool.status).toBe(1);
+    expect(noPool.stderr).toContain('user pool "us-east-1_Nope0000" does not exist in this account and region (DescribeUserPool)');
+  }, 60_000);
+
+  test("more orphans than the safety limit: the prune is refused and nothing is deleted", async () => {
+    await putStrays(strays(150, "a"));
+    const before = await rawRows();
+    const { status, report } = await runCli(["--prune-orphans", "--backup-file", join(tmp, "refused.jsonl")]);
+    expect(status).toBe(1);
+    expect(report).toMatchObject({ orphans: 150, pruned: 0, pruneLimit: 100 });
+    expect(report.pruneRefused).toMatch(/150 orphan rows exceed the safety limit of 100 .* --max-prune 150/);
+    expect(await rawRows()).toEqual(before);
+    expect(existsSync(join(tmp, "refused.jsonl"))).toBe(false);
+  }, 120_000);
+
+  test("--max-prune raises the limit; each deleted row is written whole first, and restore puts them back exactly", async () => {
+    const before = await rawRows();
+    const file = join(tmp, "pruned.jsonl");
+    const { status, report } = await runCli(["--prune-orphans", "--max-prune", "150", "--backup-file", file]);
+    expect(status).toBe(0);
+    expect(report).toMatchObject({ orphans: 150, pruned: 150, backup: file });
+    const lines = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(150);
+    for (const line of lines) {
+      const raw = JSON.stringify(Object.fromEntries(Object.entries(line.item).sort(([a], [b]) => a.localeCompare(b))));
+      expect(before.get(line.item.id.S)).toBe(raw);
+      expect(line.tableName).toBe(sandbox.tableName);
+    }
+    expect((await rawRows()).size).toBe(before.size - 150);
+
+    const restore = await new Promise<{ status: number | null; stdout: string }>((resolve) =>
+      execFile(process.execPath, ["bin/user-sync.js", "restore", "--file", file, "--json"], { env: { ...process.env, ...env() } }, (err, stdout) =>
+        resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }),
+      ),
+    );
+    expect(restore.status).toBe(0);
+    expect(JSON.parse(restore.stdout)).toEqual({ restored: 150, skipped: 0, tables: [sandbox.tableName] });
+    expect(await rawRows()).toEqual(before);
+  }, 120_000);
+
+  test.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)("%s mid-run: work in flight finishes, the partial report is printed, the exit code is %i", async (signal, code) => {
+    const before = await rawRows();
+    const child = spawn(process.execPath, ["bin/user-sync.js", "reconcile", ...reconcileArgs(), "--json", "--prune-orphans", "--max-prune", "150", "--rate", "2", "--backup-file", join(tmp, `${signal}.jsonl`)], {
+      env: { ...process.env, ...env() },
+    });
+    let stdout = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    // The orphan re-check is paced at 2/s: 150 of them take over a minute.
+    await new Promise((r) => setTimeout(r, 4_000));
+    child.kill(signal);
+    const exit = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    expect(exit).toBe(code);
+    const report = JSON.parse(stdout);
+    expect(report).toMatchObject({ interrupted: "stopped", pruned: 0, expected: expectedUsers() });
+    expect(report.orphans).toBeLessThan(150);
+    expect(await rawRows()).toEqual(before);
+  }, 60_000);
+
+  test("an endpoint that accepts connections but never answers: the run ends at --timeout, not never", async () => {
+    const sockets: Socket[] = [];
+    const blackhole = createServer((s) => void sockets.push(s));
+    await new Promise<void>((r) => blackhole.listen(0, "127.0.0.1", () => r()));
+    try {
+      const started = Date.now();
+      const res = await cli([...reconcileArgs(), "--timeout", "2"], {
+        ...env(),
+        AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: `http://127.0.0.1:${(blackhole.address() as { port: number }).port}`,
+      });
+      expect(res.status).toBe(1);
+      expect(res.stderr).toContain("--timeout 2 s reached");
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      blackhole.close();
+    }
+  }, 30_000);
+});

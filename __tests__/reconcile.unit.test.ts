@@ -5,13 +5,15 @@
  * SDK client, so the SDK's retry layer is the one under test. DynamoDB is real
  * (dynalite), wrapped only to withhold keys.
  */
-import type { UserType } from "@aws-sdk/client-cognito-identity-provider";
-import { BatchGetItemCommand, PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { ListUsersCommand, type UserType } from "@aws-sdk/client-cognito-identity-provider";
+import { BatchGetItemCommand, PutItemCommand, ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { createServer, type Socket } from "node:net";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { BATCH_CLIENT, createCognitoClient, type ClientProfile } from "../core/clients";
 import { DEFAULT_ATTRIBUTE_MAP } from "../core/contract";
 import { backoffMs, RateLimiter } from "../core/reconcile/pacing";
 import { reconcile, type ReconcileOptions } from "../core/reconcile/engine";
+import type { BackupEntry } from "../core/reconcile/orphans";
 import { LOCAL_CREDENTIALS, localDynamoDBClient } from "../tools/local/clients";
 import { createTable, startLocalDynamoDB, type LocalDynamoDB } from "../tools/local/dynamodb";
 import { startPagedCognito, type PagedCognito, type PagedCognitoOptions } from "../tools/local/paged-cognito";
@@ -40,6 +42,12 @@ async function mockCognito(users: UserType[], options: Omit<PagedCognitoOptions,
   servers.push(server);
   const client = createCognitoClient(profile, { endpoint: server.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
   return { client, calls: server.calls };
+}
+
+/** A prune backup that keeps entries in memory. */
+function memoryBackup() {
+  const entries: BackupEntry[] = [];
+  return { location: "memory", entries, write: async (entry: BackupEntry) => void entries.push(entry) };
 }
 
 async function freshTable(): Promise<string> {
@@ -205,9 +213,67 @@ test("a row for a user who signed up after the listing is re-checked by sub and 
     await dynamo.send(new PutItemCommand({ TableName: table, Item: marshall({ id }) }));
   }
   const cognito = await mockCognito([user(1)], { lateUsers: () => [late] });
-  const report = await reconcile(options(table, cognito.client, { pruneOrphans: true }));
+  const backup = memoryBackup();
+  const report = await reconcile(options(table, cognito.client, { pruneOrphans: true, backup }));
   expect(report.orphanIds).toEqual([gone]);
   expect(report.pruned).toBe(1);
+  expect(backup.entries.map((e) => e.item)).toEqual([marshall({ id: gone })]);
   expect(cognito.calls.map((c) => c.input.Filter).filter(Boolean).sort()).toEqual(['sub = "sub-00999"', `sub = "${gone}"`]);
   expect((await scanAll(dynamo, table)).map((r) => r.id).sort()).toEqual(["sub-00001", "sub-00999"]);
+});
+
+test("a failure in the orphan phase keeps the report of the user phase", async () => {
+  const table = await freshTable();
+  const users = Array.from({ length: 70 }, (_, i) => user(i));
+  // The orphan scan (no Limit; the preflight's sample has one) fails every time.
+  const failingScan = {
+    async send(command: any, options?: any) {
+      if (command instanceof ScanCommand && command.input.Limit === undefined) throw Object.assign(new Error("scan broke"), { name: "InternalServerError" });
+      return dynamo.send(command, options);
+    },
+  };
+  const report = await reconcile(options(table, (await mockCognito(users)).client, { dynamodb: failingScan as any }));
+  expect(report).toMatchObject({ scanned: 70, expected: 70, created: 70, failed: 1, orphanPhaseError: "InternalServerError: scan broke" });
+  expect(report.failures).toEqual([{ error: "orphan phase: InternalServerError: scan broke" }]);
+  expect(await scanAll(dynamo, table)).toHaveLength(70);
+});
+
+test("a stop signal ends the run between pages with a partial report; nothing more is written", async () => {
+  const table = await freshTable();
+  const users = Array.from({ length: 300 }, (_, i) => user(i));
+  const stop = new AbortController();
+  const report = await reconcile(
+    options(table, (await mockCognito(users)).client, {
+      stop: stop.signal,
+      onProgress: (p) => {
+        if (p.scanned >= 120) stop.abort();
+      },
+    }),
+  );
+  expect(report.interrupted).toBe("stopped");
+  expect(report.scanned).toBeLessThan(300);
+  // What was listed was finished: every listed user has a row, no orphan phase ran.
+  expect(report.created).toBe(report.scanned);
+  expect(await scanAll(dynamo, table)).toHaveLength(report.scanned);
+  expect(report.orphans).toBe(0);
+});
+
+test("SDK clients fail a request that gets no answer instead of waiting forever", async () => {
+  const sockets: Socket[] = [];
+  const blackhole = createServer((s) => void sockets.push(s));
+  await new Promise<void>((r) => blackhole.listen(0, "127.0.0.1", () => r()));
+  const client = createCognitoClient(
+    { connectionTimeoutMs: 500, requestTimeoutMs: 300, maxAttempts: 2, retryMode: "standard" },
+    { endpoint: `http://127.0.0.1:${(blackhole.address() as { port: number }).port}`, region: "us-east-1", credentials: LOCAL_CREDENTIALS },
+  );
+  try {
+    const started = Date.now();
+    await expect(client.send(new ListUsersCommand({ UserPoolId: POOL }))).rejects.toThrow(/timeout|exceeded/i);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(sockets.length).toBe(2);
+  } finally {
+    client.destroy();
+    sockets.forEach((s) => s.destroy());
+    blackhole.close();
+  }
 });

@@ -6,8 +6,10 @@
 import { AdminCreateUserCommand, AdminGetUserCommand, type CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { request as httpRequest } from "node:http";
 import { createServer } from "node:net";
-import { percentile } from "../scripts/bench/stats";
+import { percentile } from "../tools/bench/stats";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -126,7 +128,9 @@ test("fault: DynamoDB stops mid-batch -> failures reported clearly, nothing cras
   const failed = invocations.filter((i) => !i.ok);
   expect(failed.length).toBe(15);
   expect(new Set(failed.map((i) => i.sub))).toEqual(new Set(subs.slice(15, 30)));
-  for (const f of failed) expect(f.error).toMatch(/^(cannot write the user record: .+|Users table did not answer within \d+ ms; no row was written)$/);
+  for (const f of failed) {
+    expect(f.error).toMatch(/^(cannot write the user record: .+|Users table did not answer within \d+ ms; whether the row was written is unknown .+ a retry or the next reconcile converges it)$/);
+  }
 
   // The users stay CONFIRMED either way (as in Cognito): the rows, not the accounts, are what can go missing.
   const status = await cognito.send(new AdminGetUserCommand({ UserPoolId: sandbox.userPoolId, Username: users[20].email }));
@@ -164,3 +168,52 @@ test("a port already in use fails at once with a message naming it", async () =>
     blocker.close();
   }
 }, 30_000);
+
+describe("the sandbox does not answer web pages", () => {
+  const invokeUrl = () => `${sandbox.lambda.endpoint}/2015-03-31/functions/${sandbox.functionName}/invocations`;
+  /** A raw request, so the Host header is ours to set (fetch would not let us). */
+  function raw(url: string, options: { method: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(url, { method: options.method, headers: options.headers }, (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d));
+        res.on("end", () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on("error", reject);
+      req.end(options.body);
+    });
+  }
+
+  test("a cross-site text/plain or form POST to the Lambda runner is refused and runs nothing", async () => {
+    await sandbox.lambda.clearInvocations();
+    const event = JSON.stringify({ triggerSource: "PostConfirmation_ConfirmSignUp", request: { userAttributes: { sub: "csrf-sub" } } });
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", ""]) {
+      const res = await raw(invokeUrl(), { method: "POST", headers: type ? { "content-type": type } : {}, body: event });
+      expect(res.status).toBe(415);
+    }
+    expect(await sandbox.lambda.invocations()).toEqual([]);
+    expect(await row("csrf-sub")).toBeUndefined();
+  });
+
+  test("a foreign Host header (DNS rebinding) is refused by the runner and by Cognito's code mailbox", async () => {
+    const runner = await raw(invokeUrl(), { method: "POST", headers: { host: "evil.example:9001", "content-type": "application/json" }, body: "{}" });
+    expect(runner.status).toBe(403);
+    const codes = await raw(`${sandbox.cognito.endpoint}/_local/codes`, { method: "GET", headers: { host: "rebind.evil.example" } });
+    expect(codes.status).toBe(403);
+    expect(codes.body).not.toContain("code");
+    const loopback = await raw(`${sandbox.cognito.endpoint}/_local/codes`, { method: "GET", headers: { host: "localhost" } });
+    expect(loopback.status).toBe(200);
+  });
+
+  test("the AWS SDK's own Invoke (application/octet-stream) is served", async () => {
+    const lambda = new LambdaClient({ endpoint: sandbox.lambda.endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    try {
+      const event = { triggerSource: "PostAuthentication_Authentication", request: { userAttributes: { sub: "sdk-sub" } } };
+      const res = await lambda.send(new InvokeCommand({ FunctionName: sandbox.functionName, Payload: Buffer.from(JSON.stringify(event)) }));
+      expect(res.FunctionError).toBeUndefined();
+      expect(JSON.parse(Buffer.from(res.Payload!).toString())).toEqual(event);
+    } finally {
+      lambda.destroy();
+    }
+  });
+});

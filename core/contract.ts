@@ -4,18 +4,95 @@
  * functions, the sandbox and the tools all take these from here.
  */
 
-/** Partition key of the Users table. It holds the Cognito `sub`. */
-export const ROW_KEY = "id";
+/**
+ * How a user's row is keyed: attribute names and value templates in which
+ * `{sub}` stands for the Cognito `sub`. The default is one table of users
+ * keyed `id = sub`; single-table designs use e.g. `pk = "USER#{sub}"`, `sk = "PROFILE"`.
+ */
+export interface KeyLayout {
+  readonly partitionKey: { readonly name: string; readonly value: string };
+  /** @default undefined (no sort key) */
+  readonly sortKey?: { readonly name: string; readonly value: string };
+}
+
+export const DEFAULT_KEY_LAYOUT: KeyLayout = { partitionKey: { name: "id", value: "{sub}" } };
+
+/** Partition key of the default layout. */
+export const ROW_KEY = DEFAULT_KEY_LAYOUT.partitionKey.name;
+
+const SUB = "{sub}";
+const KEY_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]{0,254}$/;
+
+/** Every problem with a key layout, each naming `where` and the fix. */
+export function keyLayoutProblems(layout: KeyLayout, where: string): string[] {
+  const problems: string[] = [];
+  const { partitionKey: pk, sortKey: sk } = layout;
+  for (const [label, key] of [["partitionKey", pk], ["sortKey", sk]] as const) {
+    if (!key) continue;
+    if (!KEY_NAME_PATTERN.test(key.name ?? "")) problems.push(`${where}.${label}.name: ${JSON.stringify(key.name)} is not a DynamoDB attribute name`);
+    if (typeof key.value !== "string" || key.value === "") problems.push(`${where}.${label}.value: give a template such as "{sub}" or "USER#{sub}"`);
+    else if (key.value.split(SUB).length > 2) problems.push(`${where}.${label}.value: ${JSON.stringify(key.value)} has {sub} more than once`);
+    else if (/[{}]/.test(key.value.replace(SUB, ""))) problems.push(`${where}.${label}.value: ${JSON.stringify(key.value)} may hold only the placeholder {sub}`);
+  }
+  if (typeof pk?.value === "string" && !pk.value.includes(SUB) && !(sk?.value ?? "").includes(SUB)) {
+    problems.push(`${where}: neither key holds {sub}; one must, or users cannot be told apart`);
+  }
+  if (sk && pk && sk.name === pk.name) problems.push(`${where}.sortKey.name: must differ from the partition key's name`);
+  return problems;
+}
+
+/** The row's key attributes for a user. */
+export function rowKey(layout: KeyLayout, sub: string): Record<string, string> {
+  const key: Record<string, string> = { [layout.partitionKey.name]: layout.partitionKey.value.replace(SUB, sub) };
+  if (layout.sortKey) key[layout.sortKey.name] = layout.sortKey.value.replace(SUB, sub);
+  return key;
+}
+
+/** The sub a stored key belongs to, or undefined when the item is not a user row of this layout. */
+export function subOfKey(layout: KeyLayout, key: Readonly<Record<string, unknown>>): string | undefined {
+  let sub: string | undefined;
+  for (const part of [layout.partitionKey, layout.sortKey]) {
+    if (!part) continue;
+    const value = key[part.name];
+    if (typeof value !== "string") return undefined;
+    const at = part.value.indexOf(SUB);
+    if (at < 0) {
+      if (value !== part.value) return undefined;
+      continue;
+    }
+    const prefix = part.value.slice(0, at);
+    const suffix = part.value.slice(at + SUB.length);
+    if (value.length <= prefix.length + suffix.length || !value.startsWith(prefix) || !value.endsWith(suffix)) return undefined;
+    const found = value.slice(prefix.length, value.length - suffix.length);
+    if (sub !== undefined && found !== sub) return undefined;
+    sub = found;
+  }
+  return sub;
+}
+
+/**
+ * Whether every item of this layout's shape is a user row: true when a key
+ * carries a fixed prefix, suffix or value besides {sub}. A bare `{sub}` key
+ * in a table shared with other entities could match anything, so deleting
+ * "orphans" by it is refused there.
+ */
+export function layoutIsDistinctive(layout: KeyLayout): boolean {
+  return [layout.partitionKey, layout.sortKey].some((part) => part !== undefined && part.value !== SUB);
+}
+
+/** The key attribute names of a layout. */
+export const keyNames = (layout: KeyLayout): string[] => [layout.partitionKey.name, ...(layout.sortKey ? [layout.sortKey.name] : [])];
+
+/** Fields the mapping writes from Cognito (besides the key and the attribute map). */
+export const CORE_SYNC_FIELDS = ["username", "email", "emailVerified", "userPoolId"] as const;
 
 /** Fields every row may have; the attribute map may not write to them. */
 export const CORE_ROW_FIELDS = [
   ROW_KEY,
-  "username",
-  "email",
-  "emailVerified",
-  "userPoolId",
+  ...CORE_SYNC_FIELDS,
   "createdAt",
   "updatedAt",
+  "cognitoModifiedAt",
   "__typename",
   "_version",
   "_lastChangedAt",
@@ -82,6 +159,16 @@ export function customAttributeNames(attributeMap: Readonly<Record<string, strin
     .filter((a) => a.startsWith("custom:"))
     .map((a) => a.slice("custom:".length));
 }
+
+/**
+ * Statuses whose users can sign in, so must have a row: CONFIRMED (signed up
+ * and confirmed, or admin-created users once they set their password),
+ * EXTERNAL_PROVIDER (federated users, for whom PostConfirmation may never
+ * fire) and RESET_REQUIRED (confirmed users whose password an admin reset).
+ */
+export const EXPECTED_STATUSES = ["CONFIRMED", "EXTERNAL_PROVIDER", "RESET_REQUIRED"] as const;
+/** Users who have not finished signing up yet; rows for them only on request. */
+export const UNCONFIRMED_STATUSES = ["UNCONFIRMED", "FORCE_CHANGE_PASSWORD"] as const;
 
 /** Environment variables the functions read. */
 export const FUNCTION_ENV = {

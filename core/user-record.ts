@@ -1,26 +1,35 @@
 /**
- * Pure mapping from a Cognito user to a Users-table row. The trigger, the
- * reconcile tool and the local sandbox all build rows here, so a repaired row
- * is exactly what the trigger would have written.
+ * Pure mapping from a Cognito user to a Users-table row, and which of a row's
+ * fields sync owns. The trigger, reconcile, the user-events function and the
+ * sandbox all build rows here, so a repaired row is exactly what the trigger
+ * would have written.
  */
-import { ROW_KEY } from "./contract";
+import { CORE_SYNC_FIELDS, DEFAULT_KEY_LAYOUT, rowKey, type KeyLayout } from "./contract";
 
 /** What an attribute may hold as it arrives; anything but a string (or a boolean for *_verified) is refused. */
 export type AttributeValue = unknown;
 
-/** What we know about a user, from a trigger event or from ListUsers. */
+/** What we know about a user, from a trigger event or from ListUsers/AdminGetUser. */
 export interface CognitoUser {
   readonly userName: string;
   readonly userPoolId: string;
   /** Cognito attributes by name, including `sub`. */
   readonly attributes: Readonly<Record<string, AttributeValue>>;
+  /** Cognito's UserLastModifiedDate, when known (not in trigger events). */
+  readonly lastModified?: Date;
 }
 
-export interface UserRecordOptions {
+/** How rows are made from users: the same for every reader and writer. */
+export interface RowMapping {
   /** Cognito attribute -> row field for the optional attributes to copy. */
   readonly attributeMap: Readonly<Record<string, string>>;
-  /** When set, adds Amplify DataStore fields with this `__typename`. */
+  /** When set, adds Amplify DataStore fields with this `__typename`. @default off */
   readonly amplifyTypename?: string;
+  /** @default DEFAULT_KEY_LAYOUT (`id` = sub) */
+  readonly keyLayout?: KeyLayout;
+}
+
+export interface UserRecordOptions extends RowMapping {
   /** Timestamp for createdAt/updatedAt. */
   readonly now: Date;
 }
@@ -60,39 +69,84 @@ function text(name: string, value: unknown): string | undefined {
   return value;
 }
 
-/** Builds the row for a user. Absent or empty attributes are omitted, never written empty. */
-export function buildUserRecord(user: CognitoUser, options: UserRecordOptions): UserRecord {
-  const attributes = user.attributes ?? {};
-  const sub = attributes.sub;
+/** The user's sub, or a clear error: rows are keyed by it. */
+export function subOf(user: Pick<CognitoUser, "attributes">): string {
+  const sub = user.attributes?.sub;
   if (typeof sub !== "string" || sub.trim() === "") {
     throw new InvalidUserError(
       "missing request.userAttributes.sub: the user cannot be keyed without it (rows are keyed by sub, never by userName)",
     );
   }
-  const timestamp = options.now.toISOString();
-  const record: UserRecord = { [ROW_KEY]: sub };
+  return sub;
+}
+
+/**
+ * The fields sync owns and writes from Cognito; every other field of a row is
+ * the app's and is never written (createdAt is written once, on creation).
+ */
+export function syncOwnedFields(mapping: RowMapping): string[] {
+  return [...CORE_SYNC_FIELDS, ...Object.values(mapping.attributeMap), ...(mapping.amplifyTypename ? ["__typename"] : [])];
+}
+
+/** The sync-owned values Cognito's current attributes make (absent attributes are left out). */
+export function syncOwnedValues(user: CognitoUser, mapping: RowMapping): UserRecord {
+  const attributes = user.attributes ?? {};
+  const values: UserRecord = {};
   const username = text("userName", user.userName);
-  if (username !== undefined) record.username = username;
+  if (username !== undefined) values.username = username;
   const email = text("attribute email", attributes.email);
-  if (email !== undefined) record.email = email;
+  if (email !== undefined) values.email = email;
   const emailVerified = parseCognitoBoolean("email_verified", attributes.email_verified);
-  if (emailVerified !== undefined) record.emailVerified = emailVerified;
+  if (emailVerified !== undefined) values.emailVerified = emailVerified;
   const userPoolId = text("userPoolId", user.userPoolId);
-  if (userPoolId !== undefined) record.userPoolId = userPoolId;
+  if (userPoolId !== undefined) values.userPoolId = userPoolId;
+  for (const [attribute, field] of Object.entries(mapping.attributeMap)) {
+    const value = attribute.endsWith("_verified")
+      ? parseCognitoBoolean(attribute, attributes[attribute])
+      : text(`attribute ${attribute}`, attributes[attribute]);
+    if (value !== undefined) values[field] = value;
+  }
+  if (mapping.amplifyTypename) values.__typename = mapping.amplifyTypename;
+  return values;
+}
+
+/** Builds the new row for a user. Absent or empty attributes are omitted, never written empty. */
+export function buildUserRecord(user: CognitoUser, options: UserRecordOptions): UserRecord {
+  const sub = subOf(user);
+  const timestamp = options.now.toISOString();
+  const record: UserRecord = { ...rowKey(options.keyLayout ?? DEFAULT_KEY_LAYOUT, sub), ...syncOwnedValues(user, options) };
   record.createdAt = timestamp;
   record.updatedAt = timestamp;
-
-  for (const [attribute, field] of Object.entries(options.attributeMap)) {
-    const value = attribute.endsWith("_verified") ? parseCognitoBoolean(attribute, attributes[attribute]) : text(`attribute ${attribute}`, attributes[attribute]);
-    if (value !== undefined) record[field] = value;
-  }
-
+  if (user.lastModified) record.cognitoModifiedAt = user.lastModified.toISOString();
   if (options.amplifyTypename) {
-    record.__typename = options.amplifyTypename;
     record._version = 1;
     record._lastChangedAt = options.now.getTime();
   }
   return record;
+}
+
+/** What a refresh must change so a stored row's sync-owned fields match Cognito. */
+export interface RowDiff {
+  /** Fields to set, with their new values. */
+  readonly set: UserRecord;
+  /** Sync-owned fields the row has but Cognito no longer does. */
+  readonly remove: string[];
+}
+
+export const isEmptyDiff = (diff: RowDiff) => Object.keys(diff.set).length === 0 && diff.remove.length === 0;
+
+/** Compares a stored row's sync-owned fields with what Cognito's attributes make now. */
+export function diffSyncOwned(stored: Readonly<Record<string, unknown>>, desired: UserRecord, mapping: RowMapping): RowDiff {
+  const set: UserRecord = {};
+  const remove: string[] = [];
+  for (const field of syncOwnedFields(mapping)) {
+    if (field in desired) {
+      if (stored[field] !== desired[field]) set[field] = desired[field];
+    } else if (stored[field] !== undefined) {
+      remove.push(field);
+    }
+  }
+  return { set, remove };
 }
 
 /** ListUsers returns attributes as [{Name, Value}]; the trigger as an object. */

@@ -43,7 +43,7 @@ export async function handler(event: PostConfirmationTriggerEvent, context?: Con
   // A timer race, not an abortSignal (which costs ~10% per call): a put that still
   // lands after we gave up is harmless, because it is conditional.
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineError(`Users table did not answer within ${budgetMs} ms; no row was written`)), budgetMs);
+    timer = setTimeout(() => reject(new DeadlineError(deadlineMessage(budgetMs))), budgetMs);
   });
   try {
     settings ??= readFunctionSettings(process.env);
@@ -69,6 +69,10 @@ export async function handler(event: PostConfirmationTriggerEvent, context?: Con
     clearTimeout(timer);
   }
 }
+
+/** The outcome is unknown, not "nothing written": a conditional put may still land after we gave up. */
+export const deadlineMessage = (budgetMs: number) =>
+  `Users table did not answer within ${budgetMs} ms; whether the row was written is unknown (a late conditional write may still land): a retry or the next reconcile converges it`;
 
 class DeadlineError extends Error {
   name = "DeadlineError";

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { pathToFileURL } from "node:url";
 import type { InvocationRecord } from "./lambda-runner";
 import { serveAsChild } from "./child-service";
+import { allowedHosts, INVOKE_CONTENT_TYPES, refuseUnsafe } from "./http-guard";
 
 const bundleFile = process.env.LAMBDA_RUNNER_BUNDLE!;
 const functionName = process.env.LAMBDA_RUNNER_FUNCTION_NAME!;
@@ -73,7 +74,9 @@ async function createRunnerServer(): Promise<Server> {
   const { handler } = (await import(pathToFileURL(bundleFile).href)) as { handler: Handler };
   if (typeof handler !== "function") throw new Error(`${bundleFile} does not export a handler function`);
 
+  const allowed = allowedHosts(process.env.CHILD_SERVICE_HOST ?? "127.0.0.1");
   return createServer(async (req, res) => {
+    if (refuseUnsafe(req, res, allowed, INVOKE_CONTENT_TYPES)) return;
     try {
       const url = new URL(req.url ?? "/", "http://runner");
       if (req.method === "GET" && url.pathname === "/_runner/invocations") return send(res, 200, invocations);

@@ -6,6 +6,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { startChildService, type ChildService } from "./child-service";
+import { allowedHosts, INVOKE_CONTENT_TYPES, refuseUnsafe } from "./http-guard";
 import { listen } from "./listen";
 
 export interface InvocationRecord {
@@ -133,7 +134,9 @@ export async function startLambdaRunner(options: LambdaRunnerOptions): Promise<L
     const res = await fetch(`http://127.0.0.1:${port}/_runner/invocations`, { method });
     return method === "GET" ? ((await res.json()) as InvocationRecord[]) : [];
   };
+  const allowed = allowedHosts(host);
   const router = createServer(async (req, res) => {
+    if (refuseUnsafe(req, res, allowed, INVOKE_CONTENT_TYPES)) return;
     try {
       const url = new URL(req.url ?? "/", "http://runner");
       if (url.pathname === "/_runner/invocations" && (req.method === "GET" || req.method === "DELETE")) {

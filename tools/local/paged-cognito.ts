@@ -1,5 +1,5 @@
 /**
- * A Cognito stand-in for ListUsers alone, answering the real JSON protocol on
+ * A Cognito stand-in for ListUsers (and DescribeUserPool), answering the real JSON protocol on
  * loopback the way Cognito does and cognito-local does not: at most 60 users
  * a page with a PaginationToken, `sub = "…"` filters, and a request quota that
  * throttles with TooManyRequestsException. Tests and benchmarks point a real
@@ -10,6 +10,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { listen } from "./listen";
 
 export interface PagedCognitoOptions {
+  /** The one pool it serves; DescribeUserPool of any other id is ResourceNotFoundException. @default any id */
+  readonly userPoolId?: string;
   /** The pool's users, in listing order. */
   readonly users: () => readonly UserType[];
   /** Requests per second before Cognito-style throttling starts (a token bucket of one second). @default unlimited */
@@ -76,6 +78,12 @@ export async function startPagedCognito(options: PagedCognitoOptions): Promise<P
   const server = createServer(async (req, res) => {
     const target = String(req.headers["x-amz-target"] ?? "");
     const input = await readJson(req);
+    if (options.userPoolId && input.UserPoolId !== options.userPoolId) {
+      return reply(res, 400, { __type: "ResourceNotFoundException", message: `User pool ${input.UserPoolId} does not exist.` });
+    }
+    if (target === "AWSCognitoIdentityProviderService.DescribeUserPool") {
+      return reply(res, 200, { UserPool: { Id: input.UserPoolId, EstimatedNumberOfUsers: options.users().length } });
+    }
     if (target !== "AWSCognitoIdentityProviderService.ListUsers") {
       return reply(res, 400, { __type: "InvalidParameterException", message: `this stand-in answers ListUsers only, not ${target}` });
     }

@@ -11,7 +11,6 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { resourceNames } from "../../lib/names";
 import { loadConfig } from "../../lib/settings";
 import { summarizePlan, type PlanSummary } from "./plan-summary";
@@ -184,18 +183,4 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
   writeFileSync(summaryFile, summary.markdown);
   log(planText.split("\n").filter((l) => /^Plan:|No changes/.test(l)).join("\n"));
   return { stackDir, planFile: join(stackDir, "tfplan"), planJsonFile, summaryFile, plan, summary, offline };
-}
-
-if (require.main === module) {
-  const { values } = parseArgs({ options: { offline: { type: "boolean" }, stage: { type: "string" } }, allowPositionals: false });
-  const env = { ...process.env };
-  if (values.stage) env.USER_SYNC_STAGE = values.stage;
-  try {
-    const result = runPlan({ offline: values.offline ? true : undefined, env });
-    console.log(result.summary.markdown);
-    console.error(`Plan: ${result.planFile}\nPlan JSON: ${result.planJsonFile}\nSummary: ${result.summaryFile}`);
-  } catch (err) {
-    console.error(`\nPLAN FAILED: ${(err as Error).message}`);
-    process.exit(1);
-  }
 }

@@ -1,0 +1,189 @@
+/**
+ * Orphans: rows of this pool whose sub is no longer in it. Found with one
+ * table scan (keys and userPoolId only) against the pool's subs, each
+ * candidate looked up again by sub; pruned only behind a safety limit, each
+ * row written whole to a backup before a delete that only lands if the row is
+ * still what was backed up.
+ */
+import { ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
+import { DeleteItemCommand, GetItemCommand, ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { DEFAULT_KEY_LAYOUT, keyNames, rowKey, subOfKey, type KeyLayout } from "../contract";
+import { isConditionFailure } from "../user-store";
+import type { RateLimiter } from "./pacing";
+import { errorText, sendCounted, type SyncContext } from "./sync-users";
+
+/** Where pruned rows go, whole, before they are deleted (a file for the CLI, an object for the worker). */
+export interface PruneBackup {
+  /** Named in the report, so a mistake can be undone from it. */
+  readonly location: string;
+  /** Must be durable when it resolves. */
+  write(entry: BackupEntry): Promise<void>;
+}
+
+/** One deleted row: enough to put it back exactly. */
+export interface BackupEntry {
+  readonly tableName: string;
+  readonly deletedAt: string;
+  /** The item in DynamoDB JSON, types kept. */
+  readonly item: Record<string, AttributeValue>;
+}
+
+export interface OrphanContext extends SyncContext {
+  readonly maxPrune?: number;
+  readonly backup?: PruneBackup;
+  readonly userRowsAmbiguous?: boolean;
+}
+
+/** The default safety limit: 5% of this pool's rows, or 100, whichever is larger. */
+export const defaultPruneLimit = (tableRows: number) => Math.max(100, Math.ceil(tableRows * 0.05));
+
+/** A filter that lets the scan skip other entities, when the layout has a fixed part. */
+function layoutFilter(layout: KeyLayout) {
+  const parts: string[] = [];
+  const values: Record<string, string> = {};
+  [layout.partitionKey, layout.sortKey].forEach((part, i) => {
+    if (!part) return;
+    const at = part.value.indexOf("{sub}");
+    if (at < 0) {
+      parts.push(`#k${i} = :k${i}`);
+      values[`:k${i}`] = part.value;
+    } else if (at > 0) {
+      parts.push(`begins_with(#k${i}, :k${i})`);
+      values[`:k${i}`] = part.value.slice(0, at);
+    }
+  });
+  return parts.length ? { FilterExpression: parts.join(" AND "), ExpressionAttributeValues: marshall(values) } : {};
+}
+
+export interface ScanPage {
+  /** Subs of this pool's rows (or rows of no pool) on this page. */
+  readonly subs: string[];
+  readonly lastKey?: Record<string, AttributeValue>;
+}
+
+/** One page of the orphan scan, counted into the report; only keys and userPoolId are read. */
+export async function scanRows(ctx: SyncContext, startKey?: Record<string, AttributeValue>, segment?: { index: number; total: number }): Promise<ScanPage> {
+  const layout = ctx.keyLayout ?? DEFAULT_KEY_LAYOUT;
+  const keys = keyNames(layout);
+  const names: Record<string, string> = { "#pool": "userPoolId" };
+  keys.forEach((k, i) => (names[`#k${i}`] = k));
+  const page = await sendCounted<any>(
+    ctx,
+    ctx.dynamodb,
+    new ScanCommand({
+      TableName: ctx.tableName,
+      ProjectionExpression: [...keys.map((_, i) => `#k${i}`), "#pool"].join(", "),
+      ExpressionAttributeNames: names,
+      ExclusiveStartKey: startKey,
+      ...(segment ? { Segment: segment.index, TotalSegments: segment.total } : {}),
+      ...layoutFilter(layout),
+    }),
+  );
+  const subs: string[] = [];
+  for (const item of page.Items ?? []) {
+    const row = unmarshall(item);
+    const sub = subOfKey(layout, row);
+    if (sub === undefined) {
+      ctx.report.otherItems++;
+    } else if (typeof row.userPoolId === "string" && row.userPoolId !== ctx.userPoolId) {
+      ctx.report.foreignRows++;
+    } else {
+      ctx.report.tableRows++;
+      subs.push(sub);
+    }
+  }
+  return { subs, lastKey: page.LastEvaluatedKey };
+}
+
+/** True when the sub is (still) a user of this pool: catches users who signed up after the listing. */
+export async function userExists(ctx: SyncContext, sub: string): Promise<boolean> {
+  const found = await sendCounted<any>(
+    ctx,
+    ctx.cognito,
+    new ListUsersCommand({ UserPoolId: ctx.userPoolId, Filter: `sub = "${sub.replace(/["\\]/g, "\\$&")}"`, Limit: 1 }),
+  );
+  return (found.Users ?? []).length > 0;
+}
+
+/** Scans the table, then looks each candidate up again by sub; records and returns the orphans. */
+export async function findOrphans(ctx: SyncContext, poolSubs: ReadonlySet<string>, limiter: RateLimiter, stopped: () => boolean): Promise<string[]> {
+  const candidates: string[] = [];
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    if (stopped()) return [];
+    const page = await scanRows(ctx, startKey);
+    for (const sub of page.subs) if (!poolSubs.has(sub)) candidates.push(sub);
+    startKey = page.lastKey;
+  } while (startKey);
+  for (const sub of candidates) {
+    await limiter.wait();
+    if (stopped()) return ctx.report.orphanIds;
+    if (!(await userExists(ctx, sub))) ctx.report.orphanIds.push(sub);
+  }
+  ctx.report.orphans = ctx.report.orphanIds.length;
+  return ctx.report.orphanIds;
+}
+
+/** Deletes the orphans, behind the guards; every refusal is recorded in the report. */
+export async function pruneOrphans(ctx: OrphanContext, ids: readonly string[], stopped: () => boolean): Promise<void> {
+  const { report } = ctx;
+  if (ids.length === 0) return;
+  const refuse = (why: string) => {
+    report.pruneRefused = why;
+    report.failed++;
+    report.failures.push({ error: `prune refused: ${why}` });
+  };
+  if (ctx.userRowsAmbiguous) {
+    return refuse("the key layout cannot tell user rows from other items in this shared table; give the keys a fixed part (e.g. USER#{sub}) to prune");
+  }
+  report.pruneLimit = ctx.maxPrune ?? defaultPruneLimit(report.tableRows);
+  if (ids.length > report.pruneLimit) {
+    return refuse(
+      `${ids.length} orphan rows exceed the safety limit of ${report.pruneLimit} (5% of ${report.tableRows} rows, at least 100); check --user-pool-id and --table, then raise the limit with --max-prune ${ids.length} if they really are orphans`,
+    );
+  }
+  if (!ctx.backup) throw new Error("pruning needs a backup to write each deleted row to first");
+  const layout = ctx.keyLayout ?? DEFAULT_KEY_LAYOUT;
+  for (const sub of ids) {
+    if (stopped()) return;
+    try {
+      const key = marshall(rowKey(layout, sub));
+      const got = await sendCounted<any>(ctx, ctx.dynamodb, new GetItemCommand({ TableName: ctx.tableName, Key: key, ConsistentRead: true }));
+      const item = got.Item as Record<string, AttributeValue> | undefined;
+      if (!item) continue;
+      const pool = item.userPoolId?.S;
+      if (pool !== undefined && pool !== ctx.userPoolId) continue;
+      await ctx.backup.write({ tableName: ctx.tableName, deletedAt: new Date(ctx.now()).toISOString(), item });
+      report.backup = ctx.backup.location;
+      // Deletes exactly what was backed up: the row must be unchanged since it was read.
+      const names: Record<string, string> = { "#k": layout.partitionKey.name, "#u": "updatedAt", "#pool": "userPoolId" };
+      const values: Record<string, AttributeValue> = {};
+      const conditions = ["attribute_exists(#k)"];
+      if (item.updatedAt) {
+        values[":u"] = item.updatedAt;
+        conditions.push("#u = :u");
+      } else conditions.push("attribute_not_exists(#u)");
+      if (pool !== undefined) {
+        values[":pool"] = item.userPoolId;
+        conditions.push("#pool = :pool");
+      } else conditions.push("attribute_not_exists(#pool)");
+      await sendCounted(
+        ctx,
+        ctx.dynamodb,
+        new DeleteItemCommand({
+          TableName: ctx.tableName,
+          Key: key,
+          ConditionExpression: conditions.join(" AND "),
+          ExpressionAttributeNames: names,
+          ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+        }),
+      );
+      report.pruned++;
+    } catch (err) {
+      if (isConditionFailure(err)) continue; // changed or gone since it was read: not deleted
+      report.failed++;
+      report.failures.push({ sub, error: `could not delete orphan row: ${errorText(err)}` });
+    }
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * One batch of expected users against the table: which rows exist (with
+ * their sync-owned fields), create the missing ones with the trigger's
+ * conditional put, refresh the stale ones with one conditional UpdateItem.
+ */
+import type { CognitoIdentityProviderClient, UserType } from "@aws-sdk/client-cognito-identity-provider";
+import { BatchGetItemCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { retriesOf } from "../clients";
+import { DEFAULT_KEY_LAYOUT, keyNames, rowKey, subOfKey } from "../contract";
+import { inParallel } from "../in-parallel";
+import {
+  attributesFromList,
+  buildUserRecord,
+  diffSyncOwned,
+  isEmptyDiff,
+  syncOwnedFields,
+  syncOwnedValues,
+  type CognitoUser,
+  type RowMapping,
+} from "../user-record";
+import { createUserRecordIfAbsent, refreshUserRecord } from "../user-store";
+import { backoffMs, type Sleep } from "./pacing";
+import type { ReconcileReport } from "./report";
+
+/** BatchGetItem takes at most 100 keys. */
+const BATCH_GET_MAX = 100;
+
+export interface SyncContext extends RowMapping {
+  readonly cognito: Pick<CognitoIdentityProviderClient, "send">;
+  readonly dynamodb: Pick<DynamoDBClient, "send">;
+  readonly userPoolId: string;
+  readonly tableName: string;
+  readonly dryRun?: boolean;
+  readonly refresh: boolean;
+  readonly maxRetries: number;
+  readonly writeConcurrency: number;
+  readonly deadline?: AbortSignal;
+  readonly sleep: Sleep;
+  readonly now: () => number;
+  readonly report: ReconcileReport;
+}
+
+/** Sends one request (abortable by the deadline), counting the SDK's retries. */
+export async function sendCounted<T extends { $metadata?: { attempts?: number } }>(
+  ctx: Pick<SyncContext, "deadline" | "report">,
+  client: { send(command: any, options?: { abortSignal?: AbortSignal }): Promise<any> },
+  command: { readonly input: unknown },
+): Promise<T> {
+  const res = (await client.send(command, { abortSignal: ctx.deadline })) as T;
+  ctx.report.retried += retriesOf(res);
+  return res;
+}
+
+export const subOfUser = (user: UserType) => user.Attributes?.find((a) => a.Name === "sub")?.Value;
+
+export const errorText = (err: unknown) => `${(err as Error)?.name ?? "Error"}: ${(err as Error)?.message ?? String(err)}`;
+
+/** A ListUsers entry as the mapping reads users. */
+export const cognitoUserOf = (user: UserType, userPoolId: string): CognitoUser => ({
+  userName: user.Username ?? "",
+  userPoolId,
+  attributes: attributesFromList(user.Attributes),
+  lastModified: user.UserLastModifiedDate,
+});
+
+/** The stored sync-owned fields of these subs' rows, following UnprocessedKeys. */
+async function storedRows(ctx: SyncContext, subs: string[]): Promise<{ rows: Map<string, Record<string, unknown>>; unprocessed: Set<string> }> {
+  const layout = ctx.keyLayout ?? DEFAULT_KEY_LAYOUT;
+  const fields = [...keyNames(layout), ...syncOwnedFields(ctx)];
+  const names = Object.fromEntries(fields.map((f, i) => [`#f${i}`, f]));
+  const rows = new Map<string, Record<string, unknown>>();
+  let keys: Record<string, AttributeValue>[] = subs.map((s) => marshall(rowKey(layout, s)));
+  for (let attempt = 0; keys.length > 0; attempt++) {
+    if (attempt > ctx.maxRetries) break;
+    if (attempt > 0) await ctx.sleep(backoffMs(attempt - 1));
+    const res = await sendCounted<any>(
+      ctx,
+      ctx.dynamodb,
+      new BatchGetItemCommand({
+        RequestItems: { [ctx.tableName]: { Keys: keys, ProjectionExpression: Object.keys(names).join(", "), ExpressionAttributeNames: names, ConsistentRead: true } },
+      }),
+    );
+    for (const item of res.Responses?.[ctx.tableName] ?? []) {
+      const row = unmarshall(item);
+      const sub = subOfKey(layout, row);
+      if (sub !== undefined) rows.set(sub, row);
+    }
+    keys = (res.UnprocessedKeys?.[ctx.tableName]?.Keys as Record<string, AttributeValue>[] | undefined) ?? [];
+  }
+  return { rows, unprocessed: new Set(keys.map((k) => subOfKey(layout, unmarshall(k))!)) };
+}
+
+/** Checks a batch of expected users; writes the missing rows and refreshes the stale ones. */
+export async function syncUsers(ctx: SyncContext, users: readonly UserType[]): Promise<void> {
+  const { report } = ctx;
+  const layout = ctx.keyLayout ?? DEFAULT_KEY_LAYOUT;
+  const fail = (user: UserType, err: unknown) => {
+    report.failed++;
+    report.failures.push({ sub: subOfUser(user), username: user.Username, error: typeof err === "string" ? err : errorText(err) });
+  };
+  const bySub = new Map<string, UserType>();
+  for (const user of users) {
+    const sub = subOfUser(user);
+    if (!sub) fail(user, "user has no sub attribute; cannot key a row");
+    else bySub.set(sub, user);
+  }
+  const subs = [...bySub.keys()];
+  for (let i = 0; i < subs.length; i += BATCH_GET_MAX) {
+    const chunk = subs.slice(i, i + BATCH_GET_MAX);
+    let stored: Awaited<ReturnType<typeof storedRows>>;
+    try {
+      stored = await storedRows(ctx, chunk);
+    } catch (err) {
+      for (const sub of chunk) fail(bySub.get(sub)!, err);
+      continue;
+    }
+    const work: Array<() => Promise<void>> = [];
+    for (const sub of chunk) {
+      const user = bySub.get(sub)!;
+      const row = stored.rows.get(sub);
+      if (stored.unprocessed.has(sub)) {
+        fail(user, `BatchGetItem left the key unprocessed after ${ctx.maxRetries} retries`);
+      } else if (!row) {
+        report.missing++;
+        if (!ctx.dryRun) work.push(() => create(ctx, user));
+      } else {
+        report.present++;
+        if (ctx.refresh) work.push(() => refresh(ctx, user, sub, row));
+      }
+    }
+    await inParallel(work, ctx.writeConcurrency, async (task) => task());
+  }
+
+  async function create(ctx: SyncContext, user: UserType): Promise<void> {
+    try {
+      const record = buildUserRecord(cognitoUserOf(user, ctx.userPoolId), { ...ctx, now: new Date(ctx.now()) });
+      const outcome = await createUserRecordIfAbsent(ctx.dynamodb, ctx.tableName, record, layout);
+      // "exists": the trigger wrote it between our check and our put.
+      if (outcome === "created") report.created++;
+      else report.present++;
+    } catch (err) {
+      fail(user, err);
+    }
+  }
+
+  async function refresh(ctx: SyncContext, user: UserType, sub: string, row: Record<string, unknown>): Promise<void> {
+    try {
+      const cognitoUser = cognitoUserOf(user, ctx.userPoolId);
+      const diff = diffSyncOwned(row, syncOwnedValues(cognitoUser, ctx), ctx);
+      if (isEmptyDiff(diff)) return;
+      report.stale++;
+      if (ctx.dryRun) return;
+      const outcome = await refreshUserRecord(ctx.dynamodb, ctx.tableName, rowKey(layout, sub), diff, {
+        now: new Date(ctx.now()),
+        sourceModified: cognitoUser.lastModified,
+        amplify: Boolean(ctx.amplifyTypename),
+      });
+      if (outcome !== "updated") return; // the row is gone, or already holds newer data
+      report.updated++;
+      for (const field of [...Object.keys(diff.set), ...diff.remove]) report.updatedFields[field] = (report.updatedFields[field] ?? 0) + 1;
+    } catch (err) {
+      fail(user, err);
+    }
+  }
+}

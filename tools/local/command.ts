@@ -1,0 +1,106 @@
+/** `user-sync local` (npm run local) and `user-sync demo` (npm run demo). */
+import type { Command } from "commander";
+import { integerIn, type Register } from "../cli";
+
+interface LocalFlags {
+  reset?: boolean;
+  host: string;
+  dynamodbPort: number;
+  cognitoPort: number;
+  lambdaPort: number;
+}
+
+const port = (name: string) => integerIn(name, 0, 65535);
+
+function printEndpoints(sandbox: import("./sandbox").Sandbox): void {
+  const env = sandbox.endpointEnv;
+  console.log(`
+Local user-sync sandbox
+  DynamoDB (dynalite)      ${sandbox.dynamodb.endpoint}   table ${sandbox.tableName}
+  Cognito (cognito-local)  ${sandbox.cognito.endpoint}   pool ${sandbox.userPoolId}, client ${sandbox.clientId}
+  Lambda runner            ${sandbox.lambda.endpoint}   function ${sandbox.functionName} (PostConfirmation)
+
+Point the AWS CLI (v1 or v2) or an SDK at it:
+${Object.entries(env)
+  .map(([k, v]) => `  export ${k}=${v}`)
+  .join("\n")}
+
+e.g.  aws cognito-idp sign-up --client-id ${sandbox.clientId} --username me@example.com --password '${EXAMPLE_PASSWORD}'
+      aws cognito-idp admin-confirm-sign-up --user-pool-id ${sandbox.userPoolId} --username me@example.com
+      aws dynamodb scan --table-name ${sandbox.tableName}
+      curl ${sandbox.lambda.endpoint}/_runner/invocations     # every function run and its outcome
+`);
+}
+
+/** The password the README and this output use in examples; it meets the pool's policy. */
+export const EXAMPLE_PASSWORD = "Correct-Horse-9";
+
+async function runLocal(flags: LocalFlags): Promise<number> {
+  const [{ DEFAULT_STATE_DIR, startSandbox }, { isLoopback }] = await Promise.all([import("./sandbox"), import("./http-guard")]);
+  if (!isLoopback(flags.host)) {
+    process.stderr.write(
+      `\n!!! WARNING: --host ${flags.host} is not a loopback address. The sandbox needs no credentials, runs functions and hands out\n` +
+        `!!! confirmation codes: anyone who can reach ${flags.host} can use it. Use 127.0.0.1 unless you really mean it.\n\n`,
+    );
+  }
+  const sandbox = await startSandbox({
+    stateDir: DEFAULT_STATE_DIR,
+    reset: flags.reset,
+    host: flags.host,
+    ports: { dynamodb: flags.dynamodbPort, cognito: flags.cognitoPort, lambda: flags.lambdaPort },
+    onFunctionLog: (fn, line) => console.log(`[${fn}] ${line}`),
+  });
+  printEndpoints(sandbox);
+  console.log(`State: ${DEFAULT_STATE_DIR} (--reset starts empty). Ctrl-C stops everything.`);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+    process.once("SIGHUP", resolve);
+  });
+  console.log("\nStopping...");
+  const invocations = await sandbox.lambda.invocations().catch(() => undefined);
+  await sandbox.stop();
+  const failed = invocations?.filter((i) => !i.ok) ?? [];
+  console.log(`Stopped.${invocations ? ` ${invocations.length} function invocation(s), ${failed.length} failed.` : ""}`);
+  for (const f of failed) console.log(`  failed: ${f.functionName} sub ${f.sub ?? "-"} (${f.triggerSource ?? "-"}): ${f.error}`);
+  void signal;
+  return 0;
+}
+
+async function runDemo(): Promise<number> {
+  const [{ startSandbox }, { demo }, { mkdtempSync, rmSync }, { tmpdir }, { join }] = await Promise.all([
+    import("./sandbox"),
+    import("./demo"),
+    import("node:fs"),
+    import("node:os"),
+    import("node:path"),
+  ]);
+  // Throw-away: fresh state and free ports, so it works next to a running sandbox.
+  const stateDir = mkdtempSync(join(tmpdir(), "user-sync-demo-"));
+  const sandbox = await startSandbox({ stateDir, reset: true });
+  try {
+    await demo(sandbox);
+    console.log("\nDemo passed: the row was written by the real bundle through the PostConfirmation trigger.");
+    return 0;
+  } finally {
+    await sandbox.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+export const registerLocal: Register = (program: Command, run) => {
+  program
+    .command("local")
+    .description("Local DynamoDB + user pool + Lambda runner (the shipped bundles) until Ctrl-C; no AWS account needed")
+    .option("--reset", "start with empty state (.local/sandbox)")
+    .option("--host <host>", "interface to listen on", "127.0.0.1")
+    .option("--dynamodb-port <port>", "DynamoDB port (0 picks a free one)", port("--dynamodb-port"), 8000)
+    .option("--cognito-port <port>", "Cognito port (0 picks a free one)", port("--cognito-port"), 9229)
+    .option("--lambda-port <port>", "Lambda runner port (0 picks a free one)", port("--lambda-port"), 9001)
+    .action(run((flags: LocalFlags) => runLocal(flags)));
+
+  program
+    .command("demo")
+    .description("A throw-away sandbox: sign a user up, confirm them, print the row the trigger wrote, exit")
+    .action(run(() => runDemo()));
+};

@@ -1,0 +1,57 @@
+/** `user-sync plan` (npm run plan) and `user-sync plan-summary` (npm run plan:summary). */
+import type { Command } from "commander";
+import type { Register } from "../cli";
+
+async function runPlanCommand(flags: { offline?: boolean; stage?: string }): Promise<number> {
+  const { runPlan } = await import("./plan");
+  const env = { ...process.env };
+  if (flags.stage) env.USER_SYNC_STAGE = flags.stage;
+  try {
+    const result = runPlan({ offline: flags.offline ? true : undefined, env });
+    process.stdout.write(`${result.summary.markdown}\n`);
+    process.stderr.write(`Plan: ${result.planFile}\nPlan JSON: ${result.planJsonFile}\nSummary: ${result.summaryFile}\n`);
+    return 0;
+  } catch (err) {
+    if ((err as Error).name !== "PlanError" && (err as Error).name !== "ConfigError") throw err;
+    process.stderr.write(`\nPLAN FAILED: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+async function runSummary(file: string | undefined, flags: { out?: string }): Promise<number> {
+  const [{ readFileSync, writeFileSync }, { basename, dirname }, { summarizePlan }, { resourceNames }, { loadConfig }] = await Promise.all([
+    import("node:fs"),
+    import("node:path"),
+    import("./plan-summary"),
+    import("../../lib/names"),
+    import("../../lib/settings"),
+  ]);
+  const path = file ?? `cdktf.out/stacks/${resourceNames(loadConfig()).stack}/plan.json`;
+  let plan: unknown;
+  try {
+    plan = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    process.stderr.write(`cannot read ${path} as a plan JSON (${(err as Error).message}); run user-sync plan first, or pass the file written by terraform show -json\n`);
+    return 1;
+  }
+  const { markdown } = summarizePlan(plan, { title: basename(dirname(path)) });
+  if (flags.out) writeFileSync(flags.out, markdown);
+  process.stdout.write(`${markdown}\n`);
+  return 0;
+}
+
+export const registerPlan: Register = (program: Command, run) => {
+  program
+    .command("plan")
+    .description("Synth one stage, then terraform init/validate/plan, the plan JSON and a reviewer summary (Markdown on stdout)")
+    .option("--offline", "no AWS account or network: provider checks skipped, hashicorp/aws from the local mirror (default when no AWS credentials are found)")
+    .option("--stage <name>", "the stage to plan (default: USER_SYNC_STAGE, else the config's)")
+    .action(run((flags) => runPlanCommand(flags)));
+
+  program
+    .command("plan-summary")
+    .description("The reviewer summary of a plan JSON (default: the last plan of the configured stage)")
+    .argument("[plan.json]", "a file written by terraform show -json")
+    .option("--out <file>", "also write the Markdown to this file")
+    .action(run((file: string | undefined, flags) => runSummary(file, flags)));
+};

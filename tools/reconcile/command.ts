@@ -1,0 +1,179 @@
+/**
+ * `user-sync reconcile` (npm run reconcile) and `user-sync restore`.
+ * With --json, stdout holds exactly one JSON document; everything else goes to stderr.
+ */
+import type { Command } from "commander";
+import { EXPECTED_STATUSES, UNCONFIRMED_STATUSES } from "../../core/contract";
+import { integerIn, UsageError, type Register } from "../cli";
+
+const POOL_ID = /^[\w-]+_[0-9a-zA-Z]+$/;
+
+interface ReconcileFlags {
+  userPoolId?: string;
+  table?: string;
+  region?: string;
+  dryRun?: boolean;
+  refresh: boolean;
+  includeUnconfirmed?: boolean;
+  pruneOrphans?: boolean;
+  maxPrune?: number;
+  backupFile?: string;
+  allowForeignTable?: boolean;
+  rate: number;
+  timeout: number;
+  json?: boolean;
+}
+
+function rate(value: string): number {
+  const n = Number(value);
+  if (!(n >= 1 && n <= 30)) throw new UsageError(`--rate: ${JSON.stringify(value)} must be a number from 1 to 30 requests/s (Cognito's ListUsers quota is ~30/s per account)`);
+  return n;
+}
+
+function checkRequired(flags: ReconcileFlags): { userPoolId: string; table: string } {
+  if (!flags.userPoolId) throw new UsageError("--user-pool-id is required: the id of the user pool, e.g. us-east-1_AbC123 (the stack's user_pool_id output)");
+  if (!POOL_ID.test(flags.userPoolId)) {
+    throw new UsageError(`--user-pool-id: ${JSON.stringify(flags.userPoolId)} is not a user pool id (<region>_<id>, e.g. us-east-1_AbC123)`);
+  }
+  if (!flags.table) throw new UsageError("--table is required: the name of the Users table (the stack's users_table_name output)");
+  return { userPoolId: flags.userPoolId, table: flags.table };
+}
+
+const defaultBackupFile = (table: string, at: Date) => `reconcile-pruned-${table}-${at.toISOString().replace(/[:.]/g, "-")}.jsonl`;
+
+async function runReconcile(flags: ReconcileFlags): Promise<number> {
+  const { userPoolId, table } = checkRequired(flags);
+  const [{ BATCH_CLIENT, createCognitoClient, createDynamoDBClient }, { reconcile, ReconcileError }, { reportFailed }, { loadConfig }, format, { backupFile }] =
+    await Promise.all([
+      import("../../core/clients"),
+      import("../../core/reconcile/engine"),
+      import("../../core/reconcile/report"),
+      import("../../lib/settings"),
+      import("./format"),
+      import("./backup-file"),
+    ]);
+  const config = loadConfig();
+  const region = flags.region ?? process.env.AWS_REGION ?? config.region;
+  // Standard endpoint variables (AWS_ENDPOINT_URL_*) reach local stand-ins.
+  const cognito = createCognitoClient(BATCH_CLIENT, { region });
+  const dynamodb = createDynamoDBClient(BATCH_CLIENT, { region });
+  const backup = flags.pruneOrphans && !flags.dryRun ? backupFile(flags.backupFile ?? defaultBackupFile(table, new Date())) : undefined;
+
+  // First signal: finish what is in flight and report. Second: abort it. The deadline aborts too.
+  const stop = new AbortController();
+  const deadline = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) return deadline.abort();
+    signalled = signal;
+    process.stderr.write(`\n${signal}: finishing what is in flight, then reporting (again to abort it)\n`);
+    stop.abort();
+  };
+  process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
+  const timer = setTimeout(() => deadline.abort(), flags.timeout * 1000);
+  const showProgress = !flags.json && process.stderr.isTTY;
+  const print = (report: object) => {
+    if (showProgress) process.stderr.write("\n");
+    if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else process.stdout.write(`${format.humanReport(report as never)}\n`);
+  };
+  try {
+    const report = await reconcile({
+      cognito,
+      dynamodb,
+      userPoolId,
+      tableName: table,
+      attributeMap: config.attributeMap,
+      amplifyTypename: config.amplifyTypename,
+      dryRun: flags.dryRun,
+      refresh: flags.refresh,
+      includeUnconfirmed: flags.includeUnconfirmed,
+      pruneOrphans: flags.pruneOrphans,
+      maxPrune: flags.maxPrune,
+      backup,
+      allowForeignTable: flags.allowForeignTable,
+      rate: flags.rate,
+      stop: stop.signal,
+      deadline: deadline.signal,
+      onProgress: showProgress ? (p) => process.stderr.write(format.progressLine(p)) : undefined,
+      onOrphans: (ids) => {
+        if (ids.length === 0 || !flags.pruneOrphans || flags.dryRun) return;
+        process.stderr.write(`\nOrphan rows to delete (each written to ${backup!.location} first):\n${ids.map((id) => `  ${id}`).join("\n")}\n`);
+      },
+    });
+    print(report);
+    if (report.interrupted === "deadline") process.stderr.write(`reconcile stopped: --timeout ${flags.timeout} s reached\n`);
+    if (signalled) return signalled === "SIGINT" ? 130 : 143;
+    return reportFailed(report) ? 1 : 0;
+  } catch (err) {
+    if (err instanceof ReconcileError) {
+      print(err.report);
+      process.stderr.write(`reconcile failed: ${err.name}: ${err.message}\n`);
+      return signalled ? (signalled === "SIGINT" ? 130 : 143) : 1;
+    }
+    if (deadline.signal.aborted && !signalled) {
+      process.stderr.write(`reconcile stopped: --timeout ${flags.timeout} s reached before the run could start (${(err as Error).message})\n`);
+      return 1;
+    }
+    if ((err as Error).name === "PreflightError") {
+      process.stderr.write(`reconcile cannot start: ${(err as Error).message}\n`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+    await backup?.close();
+    cognito.destroy();
+    dynamodb.destroy();
+  }
+}
+
+async function runRestore(flags: { file: string; table?: string; region?: string; json?: boolean }): Promise<number> {
+  const [{ BATCH_CLIENT, createDynamoDBClient }, { restoreRows }, { loadConfig }] = await Promise.all([
+    import("../../core/clients"),
+    import("./restore"),
+    import("../../lib/settings"),
+  ]);
+  const dynamodb = createDynamoDBClient(BATCH_CLIENT, { region: flags.region ?? process.env.AWS_REGION ?? loadConfig().region });
+  try {
+    const result = await restoreRows(dynamodb, flags.file, flags.table);
+    if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else process.stdout.write(`Restored ${result.restored} row(s) into ${result.tables.join(", ") || "-"}; ${result.skipped} skipped (a row with that key exists again).\n`);
+    return 0;
+  } finally {
+    dynamodb.destroy();
+  }
+}
+
+export const registerReconcile: Register = (program: Command, run) => {
+  program
+    .command("reconcile")
+    .description(
+      `Make the table converge with the pool: create missing rows, refresh stale sync-owned fields, report orphans (and prune them, behind guards). ` +
+        `Rows are expected for users in ${EXPECTED_STATUSES.join(", ")}.`,
+    )
+    .option("--user-pool-id <id>", "the Cognito user pool (required; the stack's user_pool_id output)")
+    .option("--table <name>", "the Users table (required; the stack's users_table_name output)")
+    .option("--region <region>", "AWS region (default: AWS_REGION, else the config's region)")
+    .option("--dry-run", "report only: write and delete nothing")
+    .option("--no-refresh", "do not update stale sync-owned fields of existing rows")
+    .option("--include-unconfirmed", `also expect rows for ${UNCONFIRMED_STATUSES.join(" and ")} users`)
+    .option("--prune-orphans", "delete rows whose user is gone: listed first, each written whole to --backup-file before its delete")
+    .option("--max-prune <n>", "the most orphans a prune may delete (default: 5% of this pool's rows, at least 100)", integerIn("--max-prune", 0, Number.MAX_SAFE_INTEGER))
+    .option("--backup-file <path>", "JSON-lines file for pruned rows (default: reconcile-pruned-<table>-<time>.jsonl); undo with user-sync restore")
+    .option("--allow-foreign-table", "run even when the table holds other pools' rows and none of this one's")
+    .option("--rate <requests/s>", "Cognito request rate, 1-30 (ListUsers allows ~30/s per account, shared)", rate, 20)
+    .option("--timeout <seconds>", "stop the whole run after this long and report what was done", integerIn("--timeout", 1, 7 * 24 * 3600), 6 * 3600)
+    .option("--json", "stdout holds only the JSON report")
+    .action(run((flags: ReconcileFlags) => runReconcile(flags)));
+
+  program
+    .command("restore")
+    .description("Put rows a prune deleted back, from its backup file; a row whose key exists again is left alone")
+    .requiredOption("--file <path>", "the backup file a prune wrote (JSON lines)")
+    .option("--table <name>", "put them into this table instead of the one each line names")
+    .option("--region <region>", "AWS region (default: AWS_REGION, else the config's region)")
+    .option("--json", "stdout holds only the JSON result")
+    .action(run((flags) => runRestore(flags)));
+};
