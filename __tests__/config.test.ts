@@ -62,6 +62,12 @@ describe("loadConfig", () => {
     [{ USER_SYNC_ATTRIBUTE_MAP: '{"given_name":"n","family_name":"n"}' }, /"n" is used twice/],
     [{ USER_SYNC_AMPLIFY_TYPENAME: "user type" }, /amplifyTypename .*GraphQL type name/],
     [{ USER_SYNC_BACKEND_KEY: "k" }, /backend.key \(USER_SYNC_BACKEND_KEY\): set, but backend.bucket \(USER_SYNC_BACKEND_BUCKET\) is not/],
+    [{ USER_SYNC_MFA: "required" }, /mfa \(USER_SYNC_MFA\): "required" is not an MFA mode; use OFF, OPTIONAL or ON/],
+    [{ USER_SYNC_ADVANCED_SECURITY: "on" }, /advancedSecurity \(USER_SYNC_ADVANCED_SECURITY\): "on" is not a threat-protection mode; use off, audit or enforced/],
+    [{ USER_SYNC_SES_SOURCE_ARN: "acme.example" }, /sesSourceArn .*is not an SES identity ARN/],
+    [{ USER_SYNC_FROM_ADDRESS: "a@b.co" }, /fromAddress .*set, but sesSourceArn .* is not/],
+    [{ USER_SYNC_USER_WRITABLE_ATTRIBUTES: '["plan"]' }, /userWritableAttributes .*"plan" is not a custom attribute/],
+    [{ USER_SYNC_USER_WRITABLE_ATTRIBUTES: '["custom:plan"]' }, /userWritableAttributes .*"custom:plan" is not in attributeMap/],
   ])("rejects %o", (env, message) => {
     const problems = problemsFor(env);
     expect(problems).toHaveLength(1);

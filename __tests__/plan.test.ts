@@ -2,20 +2,13 @@
  * The offline plan with the real Terraform CLI and the real AWS provider from
  * the machine's mirror. One init for the whole file.
  */
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PlanError, runPlan, type PlanResult } from "../tools/plan/plan";
 import { EXPECTED_RESOURCE_TYPES } from "./helpers/expected-stack";
+import { describeWithTerraform } from "./helpers/terraform";
 import { isWildcard, summarizePlan } from "../tools/plan/plan-summary";
-
-const terraform = process.env.TERRAFORM ?? "terraform";
-const haveTerraform = !spawnSync(terraform, ["version"]).error;
-if (!haveTerraform) {
-  console.warn(`SKIPPED: offline terraform plan tests, because ${terraform} is not on PATH (install Terraform >= 1.10 to run them)`);
-}
-const describeWithTerraform = haveTerraform ? describe : describe.skip;
 
 
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -83,7 +76,15 @@ describeWithTerraform("offline terraform plan", () => {
       point_in_time_recovery: [{ enabled: true }],
       deletion_protection_enabled: true,
     });
-    expect(changeOf("aws_cognito_user_pool").change.after.deletion_protection).toBe("ACTIVE");
+    expect(changeOf("aws_cognito_user_pool").change.after).toMatchObject({
+      deletion_protection: "ACTIVE",
+      mfa_configuration: "OPTIONAL",
+      software_token_mfa_configuration: [{ enabled: true }],
+      password_policy: [expect.objectContaining({ require_symbols: true })],
+      user_attribute_update_settings: [{ attributes_require_verification_before_update: ["email"] }],
+      user_pool_add_ons: [{ advanced_security_mode: "OFF" }],
+    });
+    expect(changeOf("aws_cognito_user_pool_client").change.after.write_attributes.some((a: string) => a.startsWith("custom:"))).toBe(false);
     expect(changeOf("aws_cloudwatch_log_group").change.after.retention_in_days).toBe(30);
   });
 

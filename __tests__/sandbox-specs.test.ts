@@ -5,7 +5,7 @@
  */
 import { loadConfig } from "../lib/settings";
 import { postConfirmationSpec, userPoolSpec, usersTableSpec } from "../lib/specs";
-import { createTableInput, createUserPoolClientInput, createUserPoolInput } from "../tools/local/resources";
+import { createTableInput, createUserPoolClientInput, createUserPoolInput, mfaConfigInput } from "../tools/local/resources";
 import { synthStack } from "./helpers/synth";
 
 const env = {
@@ -63,6 +63,13 @@ test("pool: name, username and auto-verified attributes, password policy, recove
     })),
   );
   expect(input.Schema!.map((a) => a.Name)).toEqual(["plan"]);
+  expect(input.MfaConfiguration).toBe(pool.mfa_configuration);
+  expect(mfaConfigInput(userPoolSpec(config), "p")!.SoftwareTokenMfaConfiguration).toEqual({ Enabled: pool.software_token_mfa_configuration.enabled });
+  expect(input.UserAttributeUpdateSettings).toEqual({
+    AttributesRequireVerificationBeforeUpdate: pool.user_attribute_update_settings.attributes_require_verification_before_update,
+  });
+  expect(input.EmailConfiguration).toEqual({ EmailSendingAccount: pool.email_configuration.email_sending_account });
+  expect(input.UserPoolAddOns).toEqual({ AdvancedSecurityMode: pool.user_pool_add_ons.advanced_security_mode });
 });
 
 test("client and admin group", () => {
@@ -73,6 +80,8 @@ test("client and admin group", () => {
   expect(input.ExplicitAuthFlows).toEqual(client.explicit_auth_flows);
   expect(input.PreventUserExistenceErrors).toBe(client.prevent_user_existence_errors);
   expect(input.EnableTokenRevocation).toBe(client.enable_token_revocation);
+  expect(input.ReadAttributes).toEqual(client.read_attributes);
+  expect(input.WriteAttributes).toEqual(client.write_attributes);
   expect(userPoolSpec(config).adminGroup.name).toBe(s.one("aws_cognito_user_group").name);
 });
 

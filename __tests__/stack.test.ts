@@ -120,6 +120,28 @@ describe("default stage", () => {
     });
   });
 
+  test("production pool: optional TOTP MFA, symbols in passwords, the old email kept until a new one is verified, no threat protection", () => {
+    const pool = s.one("aws_cognito_user_pool");
+    expect(pool).toMatchObject({
+      mfa_configuration: "OPTIONAL",
+      software_token_mfa_configuration: { enabled: true },
+      password_policy: { require_symbols: true },
+      user_attribute_update_settings: { attributes_require_verification_before_update: ["email"] },
+      email_configuration: { email_sending_account: "COGNITO_DEFAULT" },
+      user_pool_add_ons: { advanced_security_mode: "OFF" },
+    });
+    expect(pool.sms_configuration).toBeUndefined();
+    expect(pool.user_pool_tier).toBeUndefined();
+  });
+
+  test("client: explicit read and write attributes; no custom attribute is user-writable by default", () => {
+    const client = s.one("aws_cognito_user_pool_client");
+    expect(client.write_attributes).toEqual(expect.arrayContaining(["email", "given_name", "family_name", "phone_number"]));
+    expect(client.write_attributes).not.toContain("email_verified");
+    expect(client.write_attributes.some((a: string) => a.startsWith("custom:"))).toBe(false);
+    expect(client.read_attributes).toEqual(expect.arrayContaining(["email", "email_verified", "phone_number_verified"]));
+  });
+
   test("client: no secret, SRP and refresh only, user-existence errors prevented", () => {
     expect(s.one("aws_cognito_user_pool_client")).toMatchObject({
       user_pool_id: s.ref("aws_cognito_user_pool", "id"),
@@ -233,6 +255,35 @@ describe("options", () => {
       Resource: [kms],
       Condition: { StringEquals: { "kms:ViaService": "dynamodb.us-east-1.amazonaws.com" } },
     });
+  });
+
+  test("pool options: MFA on or off, symbols optional, SES sending, threat protection, user-writable custom attributes", () => {
+    const ses = "arn:aws:ses:us-east-1:123456789012:identity/acme.example";
+    const on = synthStack({
+      USER_SYNC_MFA: "ON",
+      USER_SYNC_PASSWORD_REQUIRE_SYMBOLS: "false",
+      USER_SYNC_SES_SOURCE_ARN: ses,
+      USER_SYNC_FROM_ADDRESS: "Acme <no-reply@acme.example>",
+      USER_SYNC_ADVANCED_SECURITY: "enforced",
+      USER_SYNC_ATTRIBUTE_MAP: '{"custom:plan":"plan","custom:nickname2":"nick"}',
+      USER_SYNC_USER_WRITABLE_ATTRIBUTES: '["custom:nickname2"]',
+    });
+    expect(on.one("aws_cognito_user_pool")).toMatchObject({
+      mfa_configuration: "ON",
+      software_token_mfa_configuration: { enabled: true },
+      password_policy: { require_symbols: false },
+      email_configuration: { email_sending_account: "DEVELOPER", source_arn: ses, from_email_address: "Acme <no-reply@acme.example>" },
+      user_pool_add_ons: { advanced_security_mode: "ENFORCED" },
+      user_pool_tier: "PLUS",
+    });
+    const client = on.one("aws_cognito_user_pool_client");
+    expect(client.write_attributes).toContain("custom:nickname2");
+    expect(client.write_attributes).not.toContain("custom:plan");
+    expect(client.read_attributes).toEqual(expect.arrayContaining(["custom:plan", "custom:nickname2"]));
+
+    const off = synthStack({ USER_SYNC_MFA: "OFF" }).one("aws_cognito_user_pool");
+    expect(off.mfa_configuration).toBe("OFF");
+    expect(off.software_token_mfa_configuration).toBeUndefined();
   });
 
   test("S3 remote backend with native locking, or a DynamoDB lock table", () => {

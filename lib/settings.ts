@@ -153,6 +153,53 @@ export const settingsSchema = z.strictObject({
     }),
     { env: "USER_SYNC_FUNCTION_MEMORY_MB", envKind: "number", default: 256, doc: "PostConfirmation function memory, 128–10240." },
   ),
+  mfa: setting(z.enum(["OFF", "OPTIONAL", "ON"], { error: (iss) => `${shown(iss.input)} is not an MFA mode; use OFF, OPTIONAL or ON` }), {
+    env: "USER_SYNC_MFA",
+    envKind: "string",
+    default: "OPTIONAL",
+    doc: "Multi-factor sign-in with an authenticator app (TOTP): `OPTIONAL` (users may turn it on), `ON` (required for everyone; Cognito accepts ON only for new pools), `OFF`.",
+  }),
+  passwordRequireSymbols: setting(boolean, {
+    env: "USER_SYNC_PASSWORD_REQUIRE_SYMBOLS",
+    envKind: "boolean",
+    default: true,
+    doc: "Passwords need a symbol, besides 12+ characters with upper and lower case and a digit.",
+  }),
+  userWritableAttributes: setting(
+    z.array(z.string().regex(/^custom:[A-Za-z0-9_]{1,20}$/, { error: (iss) => `${shown(iss.input)} is not a custom attribute (custom:<name>)` }), {
+      error: () => 'must be a JSON array of custom attributes, e.g. ["custom:nickname"]',
+    }),
+    {
+      env: "USER_SYNC_USER_WRITABLE_ATTRIBUTES",
+      envKind: "json",
+      default: [],
+      doc: "Mapped `custom:*` attributes the app client may let users change themselves (standard profile attributes always are). Others are readable but only an admin can set them, so a user cannot write e.g. `custom:plan` into their row.",
+    },
+  ),
+  sesSourceArn: optionalSetting(
+    z.string().regex(/^arn:aws[a-z-]*:ses:[a-z0-9-]+:\d{12}:identity\/.+$/, { error: (iss) => `${shown(iss.input)} is not an SES identity ARN; use arn:aws:ses:<region>:<account>:identity/<domain or address>` }),
+    {
+      env: "USER_SYNC_SES_SOURCE_ARN",
+      envKind: "string",
+      defaultText: "Cognito's own email",
+      doc: "A verified SES identity: Cognito sends its emails through SES (`DEVELOPER` sending). Without it Cognito's built-in email allows only a few messages a day (see Security notes).",
+    },
+  ),
+  fromAddress: optionalSetting(
+    z.string().regex(/^(.+<)?[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+>?$/, { error: (iss) => `${shown(iss.input)} is not an email address such as "Acme <no-reply@acme.example>"` }),
+    {
+      env: "USER_SYNC_FROM_ADDRESS",
+      envKind: "string",
+      defaultText: "the SES identity",
+      doc: "Sender of Cognito's emails, e.g. `Acme <no-reply@acme.example>`; needs `sesSourceArn`.",
+    },
+  ),
+  advancedSecurity: setting(z.enum(["off", "audit", "enforced"], { error: (iss) => `${shown(iss.input)} is not a threat-protection mode; use off, audit or enforced` }), {
+    env: "USER_SYNC_ADVANCED_SECURITY",
+    envKind: "string",
+    default: "off",
+    doc: "Cognito threat protection: `audit` logs risky sign-ins, `enforced` also blocks them. Needs (and sets) the Plus feature plan, which costs extra per active user; off by default for that reason.",
+  }),
   tags: setting(stringMap, {
     env: "USER_SYNC_TAGS",
     envKind: "json",
@@ -337,6 +384,14 @@ export function loadConfig(options: LoadConfigOptions = {}): UserSyncConfig {
         const s = SETTINGS.find((x) => x.key === `backend.${k}`)!;
         problems.push(`${label(s, s.key)}: set, but backend.bucket (USER_SYNC_BACKEND_BUCKET) is not; set the bucket too or remove it`);
       }
+    }
+  }
+  if (parsed?.fromAddress && !parsed.sesSourceArn) {
+    problems.push("fromAddress (USER_SYNC_FROM_ADDRESS): set, but sesSourceArn (USER_SYNC_SES_SOURCE_ARN) is not; Cognito sends from your own address only through SES");
+  }
+  for (const attribute of parsed?.userWritableAttributes ?? []) {
+    if (!(attribute in parsed!.attributeMap)) {
+      problems.push(`userWritableAttributes (USER_SYNC_USER_WRITABLE_ATTRIBUTES): ${shown(attribute)} is not in attributeMap, so the pool does not declare it; map it or remove it`);
     }
   }
   if (problems.length > 0 || !parsed) throw new ConfigError(problems);

@@ -32,6 +32,14 @@ export class UserPool extends Construct {
       accountRecoverySetting: { recoveryMechanism: spec.recoveryMechanisms.map((m) => ({ ...m })) },
       deletionProtection: spec.deletionProtection ? "ACTIVE" : "INACTIVE",
       lambdaConfig: { postConfirmation: props.postConfirmation.functionArn },
+      mfaConfiguration: spec.mfa,
+      softwareTokenMfaConfiguration: spec.mfa === "OFF" ? undefined : { enabled: true },
+      userAttributeUpdateSettings: { attributesRequireVerificationBeforeUpdate: [...spec.verifyBeforeUpdate] },
+      emailConfiguration: spec.email
+        ? { emailSendingAccount: "DEVELOPER", sourceArn: spec.email.sourceArn, fromEmailAddress: spec.email.from }
+        : { emailSendingAccount: "COGNITO_DEFAULT" },
+      userPoolAddOns: { advancedSecurityMode: spec.advancedSecurity },
+      userPoolTier: spec.advancedSecurity === "OFF" ? undefined : "PLUS",
       schema:
         spec.customAttributes.length > 0
           ? spec.customAttributes.map((name) => ({
@@ -51,6 +59,8 @@ export class UserPool extends Construct {
       explicitAuthFlows: [...spec.client.explicitAuthFlows],
       preventUserExistenceErrors: spec.client.preventUserExistenceErrors,
       enableTokenRevocation: spec.client.enableTokenRevocation,
+      readAttributes: [...spec.client.readAttributes],
+      writeAttributes: [...spec.client.writeAttributes],
     });
 
     new CognitoUserGroup(this, "admin-group", {

@@ -9,9 +9,11 @@ import {
   CreateUserPoolCommand,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
+  SetUserPoolMfaConfigCommand,
   type CognitoIdentityProviderClient,
   type CreateUserPoolClientCommandInput,
   type CreateUserPoolCommandInput,
+  type SetUserPoolMfaConfigCommandInput,
 } from "@aws-sdk/client-cognito-identity-provider";
 import type { CreateTableCommandInput, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { UserPoolSpec, UsersTableSpec } from "../../lib/specs";
@@ -52,6 +54,13 @@ export function createUserPoolInput(spec: UserPoolSpec): CreateUserPoolCommandIn
     },
     AccountRecoverySetting: { RecoveryMechanisms: spec.recoveryMechanisms.map((m) => ({ Name: m.name as "verified_email", Priority: m.priority })) },
     DeletionProtection: spec.deletionProtection ? "ACTIVE" : "INACTIVE",
+    MfaConfiguration: spec.mfa,
+    UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: [...spec.verifyBeforeUpdate] as ["email"] },
+    EmailConfiguration: spec.email
+      ? { EmailSendingAccount: "DEVELOPER", SourceArn: spec.email.sourceArn, From: spec.email.from }
+      : { EmailSendingAccount: "COGNITO_DEFAULT" },
+    UserPoolAddOns: { AdvancedSecurityMode: spec.advancedSecurity },
+    ...(spec.advancedSecurity === "OFF" ? {} : { UserPoolTier: "PLUS" as const }),
     Schema: spec.customAttributes.map((Name) => ({
       Name,
       AttributeDataType: "String",
@@ -70,7 +79,15 @@ export function createUserPoolClientInput(spec: UserPoolSpec, userPoolId: string
     ExplicitAuthFlows: [...spec.client.explicitAuthFlows] as CreateUserPoolClientCommandInput["ExplicitAuthFlows"],
     PreventUserExistenceErrors: spec.client.preventUserExistenceErrors,
     EnableTokenRevocation: spec.client.enableTokenRevocation,
+    ReadAttributes: [...spec.client.readAttributes],
+    WriteAttributes: [...spec.client.writeAttributes],
   };
+}
+
+/** TOTP is switched on separately from the pool's MFA mode, as Cognito's API has it. */
+export function mfaConfigInput(spec: UserPoolSpec, userPoolId: string): SetUserPoolMfaConfigCommandInput | undefined {
+  if (spec.mfa === "OFF") return undefined;
+  return { UserPoolId: userPoolId, MfaConfiguration: spec.mfa, SoftwareTokenMfaConfiguration: { Enabled: true } };
 }
 
 export async function ensureUsersTable(client: DynamoDBClient, spec: UsersTableSpec): Promise<void> {
@@ -83,6 +100,8 @@ export async function ensureUserPool(client: CognitoIdentityProviderClient, spec
   let userPoolId = pools.UserPools?.find((p) => p.Name === spec.poolName)?.Id;
   if (!userPoolId) {
     userPoolId = (await client.send(new CreateUserPoolCommand(createUserPoolInput(spec)))).UserPool!.Id!;
+    const mfa = mfaConfigInput(spec, userPoolId);
+    if (mfa) await client.send(new SetUserPoolMfaConfigCommand(mfa));
     await client.send(new CreateGroupCommand({ UserPoolId: userPoolId, GroupName: spec.adminGroup.name, Description: spec.adminGroup.description }));
   }
   const clients = await client.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }));

@@ -8,7 +8,7 @@
  * zipped at synth because the mirror has no hashicorp/archive.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { resourceNames } from "../../lib/names";
@@ -80,6 +80,25 @@ export function offlineCliConfig(env: NodeJS.ProcessEnv): { file: string; mirror
   return { file: derived, mirror };
 }
 
+/** Credentials Terraform must not see offline. */
+const OFFLINE_DROPPED = ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN"];
+
+/** Terraform's environment for an offline plan: mirror-only providers and dummy credentials. */
+export function offlineTerraformEnv(baseEnv: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; mirror: string; file: string } {
+  const { file, mirror } = offlineCliConfig(baseEnv);
+  const env: NodeJS.ProcessEnv = { ...baseEnv, TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
+  for (const k of OFFLINE_DROPPED) delete env[k];
+  Object.assign(env, {
+    TF_CLI_CONFIG_FILE: file,
+    AWS_ACCESS_KEY_ID: "offline-plan-dummy",
+    AWS_SECRET_ACCESS_KEY: "offline-plan-dummy",
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+    AWS_CONFIG_FILE: "/dev/null",
+  });
+  return { env, mirror, file };
+}
+
 function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; what: string; hint?: (output: string) => string | undefined }) {
   const res = spawnSync(command, args, { cwd: options.cwd, env: options.env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
   if (res.error) {
@@ -107,23 +126,15 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
   log(`terraform ${JSON.parse(versionOut).terraform_version}`);
 
   const synthEnv: NodeJS.ProcessEnv = { ...baseEnv, CDKTF_OUTDIR: options.outdir ?? join(PROJECT_ROOT, "cdktf.out") };
-  const tfEnv: NodeJS.ProcessEnv = { ...baseEnv, TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
+  let tfEnv: NodeJS.ProcessEnv = { ...baseEnv, TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
   let mirrorDir: string | undefined;
   if (offline) {
-    const { file, mirror } = offlineCliConfig(baseEnv);
+    const offlineEnv = offlineTerraformEnv(baseEnv);
     Object.assign(synthEnv, { USER_SYNC_OFFLINE_PLAN: "true", USER_SYNC_PACKAGING: "asset" });
-    Object.assign(tfEnv, {
-      TF_CLI_CONFIG_FILE: file,
-      AWS_ACCESS_KEY_ID: "offline-plan-dummy",
-      AWS_SECRET_ACCESS_KEY: "offline-plan-dummy",
-      AWS_EC2_METADATA_DISABLED: "true",
-    });
-    for (const k of ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN"]) delete tfEnv[k];
-    tfEnv.AWS_SHARED_CREDENTIALS_FILE = "/dev/null";
-    tfEnv.AWS_CONFIG_FILE = "/dev/null";
-    log(`Offline plan: hashicorp/aws from the mirror ${mirror} (CLI config ${file}); no AWS API is called.`);
+    tfEnv = offlineEnv.env;
+    mirrorDir = offlineEnv.mirror;
+    log(`Offline plan: hashicorp/aws from the mirror ${offlineEnv.mirror} (CLI config ${offlineEnv.file}); no AWS API is called.`);
     log("Offline plan: the function is zipped at synth (packaging=asset) because the mirror has no hashicorp/archive.");
-    mirrorDir = mirror;
   }
 
   const config = loadConfig({ env: synthEnv });
@@ -131,18 +142,44 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
   log(`Synthesizing stage ${config.stage} (stack ${stack})...`);
   run(process.execPath, ["--import", "tsx", "main.ts"], { cwd: PROJECT_ROOT, env: synthEnv, what: "cdktf synth" });
   const stackDir = join(synthEnv.CDKTF_OUTDIR!, "stacks", stack);
+  const notes = offline
+    ? ["Offline plan: no AWS credentials used, provider checks skipped, state not refreshed; the function is zipped at synth (no archive provider)."]
+    : [];
+  const result = planStackDir(stackDir, { terraform, tfEnv, offline, mirror: mirrorDir, log, title: stack, notes });
+  return { stackDir, ...result, offline };
+}
+
+export interface StackPlanOptions {
+  readonly terraform: string;
+  readonly tfEnv: NodeJS.ProcessEnv;
+  readonly offline: boolean;
+  /** Offline: the provider mirror, checked before terraform runs. */
+  readonly mirror?: string;
+  readonly log: (line: string) => void;
+  readonly title: string;
+  readonly notes: readonly string[];
+}
+
+/** The committed provider lock (hashes pinned); see README "Reviewing a plan". */
+export const LOCK_FILE = join(PROJECT_ROOT, "terraform/.terraform.lock.hcl");
+
+/** Puts the committed provider lock into a synthesized stack, so init verifies providers against it. */
+export function installLockFile(stackDir: string): void {
+  if (existsSync(LOCK_FILE)) copyFileSync(LOCK_FILE, join(stackDir, ".terraform.lock.hcl"));
+}
+
+/** terraform init, validate, plan, show -json and the summary, in a synthesized stack directory. */
+export function planStackDir(stackDir: string, options: StackPlanOptions): Omit<PlanResult, "stackDir" | "offline"> {
+  const { terraform, tfEnv, offline, log } = options;
   const synthesized = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8"));
   const awsVersion: string = synthesized.terraform?.required_providers?.aws?.version;
-
-  if (offline) {
-    const mirror = mirrorDir!;
-    if (!mirrorHasProvider(mirror, awsVersion)) {
-      throw new PlanError(
-        `the provider mirror ${mirror} has no registry.terraform.io/hashicorp/aws/${awsVersion}; ` +
-          `set USER_SYNC_TF_MIRROR to a mirror that has it (terraform providers mirror <dir> on a connected machine creates one)`,
-      );
-    }
+  if (offline && options.mirror && !mirrorHasProvider(options.mirror, awsVersion)) {
+    throw new PlanError(
+      `the provider mirror ${options.mirror} has no registry.terraform.io/hashicorp/aws/${awsVersion}; ` +
+        `set USER_SYNC_TF_MIRROR to a mirror that has it (terraform providers mirror <dir> on a connected machine creates one)`,
+    );
   }
+  installLockFile(stackDir);
 
   log("terraform init...");
   run(terraform, ["init", "-input=false", "-no-color"], {
@@ -150,13 +187,15 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
     env: tfEnv,
     what: "terraform init",
     hint: (out) =>
-      /provider|registry/i.test(out)
-        ? offline
-          ? `the offline mirror must hold hashicorp/aws ${awsVersion} and nothing else is available offline (check USER_SYNC_TF_MIRROR)`
-          : "check network access to the provider registry, or run with --offline"
-        : /backend|bucket|S3/i.test(out)
-          ? "check the USER_SYNC_BACKEND_* settings and that your credentials can read the state bucket"
-          : undefined,
+      /checksum|lock file/i.test(out)
+        ? `the provider does not match the hashes in ${LOCK_FILE}; if you meant to change providers, update that file (README: "Reviewing a plan")`
+        : /provider|registry/i.test(out)
+          ? offline
+            ? `the offline mirror must hold hashicorp/aws ${awsVersion} and nothing else is available offline (check USER_SYNC_TF_MIRROR)`
+            : "check network access to the provider registry, or run with --offline"
+          : /backend|bucket|S3/i.test(out)
+            ? "check the USER_SYNC_BACKEND_* settings and that your credentials can read the state bucket"
+            : undefined,
   });
   log("terraform validate...");
   run(terraform, ["validate", "-no-color"], { cwd: stackDir, env: tfEnv, what: "terraform validate" });
@@ -174,13 +213,9 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
   const planJson = run(terraform, ["show", "-json", "tfplan"], { cwd: stackDir, env: tfEnv, what: "terraform show -json" });
   writeFileSync(planJsonFile, planJson);
   const plan = JSON.parse(planJson);
-
-  const notes = offline
-    ? ["Offline plan: no AWS credentials used, provider checks skipped, state not refreshed; the function is zipped at synth (no archive provider)."]
-    : [];
-  const summary = summarizePlan(plan, { title: stack, notes });
+  const summary = summarizePlan(plan, { title: options.title, notes: options.notes });
   const summaryFile = join(stackDir, "plan-summary.md");
   writeFileSync(summaryFile, summary.markdown);
   log(planText.split("\n").filter((l) => /^Plan:|No changes/.test(l)).join("\n"));
-  return { stackDir, planFile: join(stackDir, "tfplan"), planJsonFile, summaryFile, plan, summary, offline };
+  return { planFile: join(stackDir, "tfplan"), planJsonFile, summaryFile, plan, summary };
 }
