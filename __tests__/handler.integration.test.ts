@@ -144,17 +144,29 @@ test("logs are JSON lines with sub, trigger, outcome and latency, and no email, 
   const invalid = uniqueEvent(42);
   invalid.request.userAttributes.email_verified = "lucas.lopez@example.com";
   await fn.invoke(FN, invalid);
-  const lines = fn.logs(FN).slice(before);
+  const all = fn.logs(FN).slice(before).map((l) => JSON.parse(l));
+  // Metrics are separate embedded-metric-format lines, one per written or failed invocation.
+  const metrics = all.filter((l) => l._aws);
+  const lines = fn.logs(FN).slice(before).filter((l) => !JSON.parse(l)._aws);
   expect(lines.map((l) => JSON.parse(l).outcome)).toEqual(["created", "exists", "skipped", "failed"]);
+  expect(metrics.map(({ _aws, ...rest }) => rest)).toEqual([
+    { Function: FN, created: 1 },
+    { Function: FN, exists: 1 },
+    { Function: FN, failed: 1 },
+  ]);
+  for (const m of metrics) {
+    expect(m._aws.CloudWatchMetrics).toEqual([{ Namespace: "UserSync", Dimensions: [["Function"]], Metrics: [{ Name: Object.keys(m).find((k) => !["_aws", "Function"].includes(k)), Unit: "Count" }] }]);
+    expect(typeof m._aws.Timestamp).toBe("number");
+  }
   for (const line of lines) {
     const entry = JSON.parse(line);
     expect(Object.keys(entry).every((k) => ["level", "message", "sub", "triggerSource", "outcome", "latencyMs", "errorName", "errorMessage"].includes(k))).toBe(true);
   }
   const first = lines.map((l) => JSON.parse(l)).find((l) => l.outcome === "created");
   expect(first).toEqual(expect.objectContaining({ sub: expect.any(String), triggerSource: expect.any(String), latencyMs: expect.any(Number) }));
-  const all = lines.join("\n");
+  const text = fn.logs(FN).slice(before).join("\n");
   for (const pii of ["lucas.lopez@example.com", "Lucas", "Lopez", "user40@example.com", "user42@example.com", "Given40", "Family41", "Given42"]) {
-    expect(all).not.toContain(pii);
+    expect(text).not.toContain(pii);
   }
 });
 

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PlanError, runPlan, type PlanResult } from "../tools/plan/plan";
-import { EXPECTED_RESOURCE_TYPES } from "./helpers/expected-stack";
+import { EXPECTED_RESOURCES } from "./helpers/expected-stack";
 import { describeWithTerraform } from "./helpers/terraform";
 import { isWildcard, summarizePlan } from "../tools/plan/plan-summary";
 
@@ -19,20 +19,31 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 describeWithTerraform("offline terraform plan", () => {
   let result: PlanResult;
-  const changeOf = (type: string) => result.plan.resource_changes.find((rc: any) => rc.type === type);
-  const configOf = (type: string) => result.plan.configuration.root_module.resources.find((r: any) => r.type === type);
+  // The PostConfirmation side, where a type has several resources (the reconcile worker has its own).
+  const PREFIX: Record<string, string> = {
+    aws_lambda_function: "post-confirmation",
+    aws_iam_role: "post-confirmation",
+    aws_iam_role_policy: "post-confirmation",
+    aws_iam_policy_document: "post-confirmation",
+    aws_cloudwatch_log_group: "post-confirmation",
+    aws_dynamodb_table: "users-table",
+  };
+  const matches = (r: any, type: string, prefix = PREFIX[type]) => r.type === type && (!prefix || r.name.startsWith(prefix));
+  const changeOf = (type: string, prefix?: string) => result.plan.resource_changes.find((rc: any) => matches(rc, type, prefix));
+  const configOf = (type: string, prefix?: string) => result.plan.configuration.root_module.resources.find((r: any) => matches(r, type, prefix));
 
   beforeAll(() => {
     result = runPlan({ offline: true, env: env(), outdir: mkdtempSync(join(tmpdir(), "user-sync-plan-")), log: () => undefined });
   }, 180_000);
 
-  test("creates exactly the expected resources and only reads a local policy document", () => {
-    const creates = result.plan.resource_changes.filter((rc: any) => rc.change.actions.join() === "create").map((rc: any) => rc.type);
-    expect(creates.sort()).toEqual(EXPECTED_RESOURCE_TYPES);
+  test("creates exactly the expected resources and only reads local policy documents", () => {
+    const creates: Record<string, number> = {};
+    for (const rc of result.plan.resource_changes.filter((rc: any) => rc.change.actions.join() === "create")) creates[rc.type] = (creates[rc.type] ?? 0) + 1;
+    expect(creates).toEqual(EXPECTED_RESOURCES);
     const others = result.plan.resource_changes.filter((rc: any) => rc.change.actions.join() !== "create");
-    expect(others.map((rc: any) => [rc.address.split(".").slice(0, 2).join("."), rc.change.actions])).toEqual([
-      ["data.aws_iam_policy_document", ["read"]],
-    ]);
+    expect(new Set(others.map((rc: any) => `${rc.address.split(".").slice(0, 2).join(".")} ${rc.change.actions.join()}`))).toEqual(
+      new Set(["data.aws_iam_policy_document read"]),
+    );
     expect(result.plan.errored).toBe(false);
   });
 
@@ -69,6 +80,35 @@ describeWithTerraform("offline terraform plan", () => {
     ]);
   });
 
+  test("the scheduled reconcile: state machine, schedule, worker and their exact grants, as planned", () => {
+    const machine = changeOf("aws_sfn_state_machine").change;
+    expect(machine.after).toMatchObject({ name: "user-sync-plantest-reconcile", type: "STANDARD" });
+    expect(machine.after_unknown.definition).toBe(true);
+    const definition = configOf("aws_sfn_state_machine").expressions.definition;
+    expect(definition.references).toContain(`${configOf("aws_lambda_function", "reconcile_worker").address}.arn`);
+    expect(changeOf("aws_scheduler_schedule").change.after).toMatchObject({ schedule_expression: "cron(0 3 * * ? *)", schedule_expression_timezone: "UTC" });
+    const worker = changeOf("aws_iam_policy_document", "reconcile_worker").change.after;
+    expect(worker.statement.map((st: any) => [st.sid, st.actions])).toEqual([
+      ["DescribeUserTable", ["dynamodb:DescribeTable"]],
+      ["ReadUserRows", ["dynamodb:BatchGetItem", "dynamodb:GetItem"]],
+      ["ScanUserRows", ["dynamodb:Scan"]],
+      ["CreateUserRows", ["dynamodb:PutItem"]],
+      ["UpdateUserRows", ["dynamodb:UpdateItem"]],
+      ["ListPoolUsers", ["cognito-idp:DescribeUserPool", "cognito-idp:ListUsers"]],
+      ["UseReconcileScratch", ["dynamodb:BatchWriteItem", "dynamodb:Query"]],
+      ["SeeOtherRuns", ["states:ListExecutions"]],
+      ["WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"]],
+    ]);
+    expect(changeOf("aws_iam_policy_document", "reconcile_policy").change.after.statement.map((st: any) => st.actions)).toEqual([["lambda:InvokeFunction"]]);
+    expect(changeOf("aws_iam_policy_document", "reconcile_scheduler").change.after.statement.map((st: any) => st.actions)).toEqual([["states:StartExecution"]]);
+    const alarms = result.plan.resource_changes.filter((rc: any) => rc.type === "aws_cloudwatch_metric_alarm").map((rc: any) => rc.change.after.alarm_name);
+    expect(alarms.sort()).toEqual(
+      ["post-confirmation-duration-p99", "post-confirmation-errors", "post-confirmation-throttles", "reconcile-failed", "reconcile-missing-rows", "reconcile-timed-out"].map(
+        (a) => `user-sync-plantest-${a}`,
+      ),
+    );
+  });
+
   test("table and pool protections", () => {
     expect(changeOf("aws_dynamodb_table").change.after).toMatchObject({
       hash_key: "id",
@@ -90,17 +130,23 @@ describeWithTerraform("offline terraform plan", () => {
 
   test("the summary lists changes and settings and finds no risk in the default stack", () => {
     expect(result.offline).toBe(true);
-    expect(result.summary.counts).toEqual({ add: 9, change: 0, replace: 0, destroy: 0 });
+    const total = Object.values(EXPECTED_RESOURCES).reduce((a, b) => a + b, 0);
+    expect(result.summary.counts).toEqual({ add: total, change: 0, replace: 0, destroy: 0 });
     expect(result.summary.risks).toEqual([]);
     expect(result.summary.markdown).toContain("Offline plan");
-    expect(result.summary.markdown).toContain("| aws_dynamodb_table | 1 |");
+    expect(result.summary.markdown).toContain("| aws_dynamodb_table | 2 |");
     expect(result.summary.markdown).toContain("`dynamodb:PutItem`");
     expect(result.summary.markdown).toContain("| point-in-time recovery | `on` |");
+    // The scheduled reconcile's grants are in the summary too, exact.
+    expect(result.summary.markdown).toContain("`states:ListExecutions`");
+    expect(result.summary.markdown).toContain("`states:StartExecution`");
+    expect(result.summary.markdown).toContain("`lambda:InvokeFunction`");
+    expect(result.summary.markdown).toMatch(/reconcile.*\(trust\).*`Service:states.amazonaws.com`/);
   });
 
   test("the summary flags wildcards, replaced tables and protections turned off", () => {
     const plan = structuredClone(result.plan);
-    const table = plan.resource_changes.find((rc: any) => rc.type === "aws_dynamodb_table");
+    const table = plan.resource_changes.find((rc: any) => rc.type === "aws_dynamodb_table" && rc.name.startsWith("users-table"));
     table.change.actions = ["delete", "create"];
     table.change.after.deletion_protection_enabled = false;
     plan.resource_changes.find((rc: any) => rc.type === "aws_cognito_user_pool").change.after.deletion_protection = "INACTIVE";

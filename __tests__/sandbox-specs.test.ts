@@ -19,7 +19,7 @@ const s = synthStack(env);
 
 test("table: name, key schema and index", () => {
   const input = createTableInput(usersTableSpec(config));
-  const table = s.one("aws_dynamodb_table");
+  const table = s.one("aws_dynamodb_table", "users-table");
   expect(input.TableName).toBe(table.name);
   expect(input.BillingMode).toBe(table.billing_mode);
   expect(input.KeySchema).toEqual([{ AttributeName: table.hash_key, KeyType: "HASH" }]);
@@ -87,7 +87,7 @@ test("client and admin group", () => {
 
 test("the PostConfirmation function runs locally with the environment, name and timeout it is deployed with", () => {
   const spec = postConfirmationSpec(config);
-  const fn = s.one("aws_lambda_function");
+  const fn = s.one("aws_lambda_function", "post-confirmation");
   expect(spec.environment).toEqual(fn.environment.variables);
   expect(spec.names.function).toBe(fn.function_name);
   expect(spec.timeoutSeconds).toBe(fn.timeout);

@@ -2,14 +2,15 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EXPECTED_RESOURCE_TYPES } from "./helpers/expected-stack";
+import { ALLOWED_TYPES } from "../tools/plan/plan-summary";
+import { EXPECTED_RESOURCES, EXPECTED_RESOURCE_TYPES, STABLE_ADDRESSES } from "./helpers/expected-stack";
 import { synthStack, type Synthesized } from "./helpers/synth";
 
 
 /** The role policy's statements, in IAM JSON terms. */
 function policyOf(s: Synthesized): any {
-  const [name, document] = Object.entries(s.json.data.aws_iam_policy_document)[0] as [string, any];
-  expect(s.one("aws_iam_role_policy").policy).toBe(`\${data.aws_iam_policy_document.${name}.json}`);
+  const [name, document] = Object.entries(s.json.data.aws_iam_policy_document).find(([n]) => n.startsWith("post-confirmation")) as [string, any];
+  expect(s.one("aws_iam_role_policy", "post-confirmation").policy).toBe(`\${data.aws_iam_policy_document.${name}.json}`);
   return {
     Statement: document.statement.map((st: any) => ({
       Sid: st.sid,
@@ -29,11 +30,20 @@ describe("default stage", () => {
 
   test("creates exactly the expected resource types, once each", () => {
     expect(Object.keys(s.json.resource).sort()).toEqual(EXPECTED_RESOURCE_TYPES);
-    for (const type of EXPECTED_RESOURCE_TYPES) expect(Object.keys(s.json.resource[type])).toHaveLength(1);
+    for (const type of EXPECTED_RESOURCE_TYPES) expect([type, Object.keys(s.json.resource[type]).length]).toEqual([type, EXPECTED_RESOURCES[type]]);
+  });
+
+  test("upgrading keeps the addresses version 0.1 deployed: nothing it created is replaced", () => {
+    const addresses = Object.entries(s.json.resource).flatMap(([type, byName]) => Object.keys(byName as object).map((n) => `${type}.${n}`));
+    expect(addresses).toEqual(expect.arrayContaining(STABLE_ADDRESSES));
+  });
+
+  test("every resource type the stack creates is one the plan summary expects", () => {
+    for (const type of Object.keys(s.json.resource)) expect(ALLOWED_TYPES.has(type)).toBe(true);
   });
 
   test("Users table: on demand, keyed by id (the sub), PITR, AWS-owned encryption, deletion protection", () => {
-    const table = s.one("aws_dynamodb_table");
+    const table = s.one("aws_dynamodb_table", "users-table");
     expect(table).toMatchObject({
       name: "user-sync-dev-users",
       billing_mode: "PAY_PER_REQUEST",
@@ -48,7 +58,7 @@ describe("default stage", () => {
   });
 
   test("log group has the default 30-day retention and the function's name", () => {
-    expect(s.one("aws_cloudwatch_log_group")).toMatchObject({
+    expect(s.one("aws_cloudwatch_log_group", "post-confirmation")).toMatchObject({
       name: "/aws/lambda/user-sync-dev-post-confirmation",
       retention_in_days: 30,
     });
@@ -56,9 +66,9 @@ describe("default stage", () => {
 
   test("IAM policy allows exactly PutItem on the table and log writes on the function's log group", () => {
     const policy = policyOf(s);
-    const logGroupArn = s.ref("aws_cloudwatch_log_group", "arn");
+    const logGroupArn = s.ref("aws_cloudwatch_log_group", "arn", "post-confirmation");
     expect(policy.Statement).toEqual([
-      { Sid: "CreateUserRows", Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: [s.ref("aws_dynamodb_table", "arn")] },
+      { Sid: "CreateUserRows", Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: [s.ref("aws_dynamodb_table", "arn", "users-table")] },
       {
         Sid: "WriteOwnLogs",
         Effect: "Allow",
@@ -70,26 +80,26 @@ describe("default stage", () => {
       for (const action of st.Action) expect(action).not.toContain("*");
       for (const resource of st.Resource) expect(resource.replace(/:log-stream:\*$/, "")).not.toContain("*");
     }
-    expect(s.one("aws_iam_role_policy").role).toBe(s.ref("aws_iam_role", "id"));
+    expect(s.one("aws_iam_role_policy", "post-confirmation").role).toBe(s.ref("aws_iam_role", "id", "post-confirmation"));
   });
 
   test("role can only be assumed by Lambda", () => {
-    const trust = JSON.parse(s.one("aws_iam_role").assume_role_policy);
+    const trust = JSON.parse(s.one("aws_iam_role", "post-confirmation").assume_role_policy);
     expect(trust.Statement).toEqual([
       { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
     ]);
   });
 
   test("function: nodejs22.x on arm64, within Cognito's 5 s, 256 MB, JSON logs, table env", () => {
-    const fn = s.one("aws_lambda_function");
+    const fn = s.one("aws_lambda_function", "post-confirmation");
     expect(fn).toMatchObject({
       function_name: "user-sync-dev-post-confirmation",
       runtime: "nodejs22.x",
       architectures: ["arm64"],
       handler: "index.handler",
       memory_size: 256,
-      role: s.ref("aws_iam_role", "arn"),
-      logging_config: { log_format: "JSON", log_group: s.ref("aws_cloudwatch_log_group", "name") },
+      role: s.ref("aws_iam_role", "arn", "post-confirmation"),
+      logging_config: { log_format: "JSON", log_group: s.ref("aws_cloudwatch_log_group", "name", "post-confirmation") },
     });
     expect(fn.timeout).toBeLessThanOrEqual(5);
     expect(fn.environment.variables.USERS_TABLE_NAME).toBe("user-sync-dev-users");
@@ -98,11 +108,11 @@ describe("default stage", () => {
   });
 
   test("archive packaging: archive_file zips the bundle and the function uses its path and hash", () => {
-    const zip = s.oneData("archive_file");
-    const [zipName] = Object.keys(s.json.data.archive_file);
+    const zip = s.oneData("archive_file", "post-confirmation");
+    const [zipName] = Object.keys(s.json.data.archive_file).filter((n) => n.startsWith("post-confirmation"));
     expect(zip.type).toBe("zip");
     expect(zip.source_dir).toMatch(/^assets\//);
-    const fn = s.one("aws_lambda_function");
+    const fn = s.one("aws_lambda_function", "post-confirmation");
     expect(fn.filename).toBe(`\${data.archive_file.${zipName}.output_path}`);
     expect(fn.source_code_hash).toBe(`\${data.archive_file.${zipName}.output_base64sha256}`);
     expect(s.json.provider.archive).toBeDefined();
@@ -116,7 +126,7 @@ describe("default stage", () => {
       password_policy: { minimum_length: 12, require_lowercase: true, require_uppercase: true, require_numbers: true },
       account_recovery_setting: { recovery_mechanism: [{ name: "verified_email", priority: 1 }] },
       deletion_protection: "ACTIVE",
-      lambda_config: { post_confirmation: s.ref("aws_lambda_function", "arn") },
+      lambda_config: { post_confirmation: s.ref("aws_lambda_function", "arn", "post-confirmation") },
     });
   });
 
@@ -156,24 +166,34 @@ describe("default stage", () => {
     expect(s.one("aws_lambda_permission")).toEqual(
       expect.objectContaining({
         action: "lambda:InvokeFunction",
-        function_name: s.ref("aws_lambda_function", "function_name"),
+        function_name: s.ref("aws_lambda_function", "function_name", "post-confirmation"),
         principal: "cognito-idp.amazonaws.com",
         source_arn: s.ref("aws_cognito_user_pool", "arn"),
-        source_account: `\${element(split(":", ${s.ref("aws_iam_role", "arn").slice(2, -1)}), 4)}`,
+        source_account: `\${element(split(":", ${s.ref("aws_iam_role", "arn", "post-confirmation").slice(2, -1)}), 4)}`,
       }),
     );
   });
 
-  test("no data source calls AWS: only the local archive_file and policy document", () => {
+  test("no data source calls AWS: only the local archive_file and policy documents", () => {
     expect(Object.keys(s.json.data).sort()).toEqual(["archive_file", "aws_iam_policy_document"]);
   });
 
   test("outputs", () => {
     expect(Object.keys(s.json.output).sort()).toEqual(
-      ["function_name", "region", "user_pool_arn", "user_pool_client_id", "user_pool_id", "users_table_arn", "users_table_name"].sort(),
+      [
+        "function_name",
+        "reconcile_scratch_table_name",
+        "reconcile_state_machine_arn",
+        "region",
+        "user_pool_arn",
+        "user_pool_client_id",
+        "user_pool_id",
+        "users_table_arn",
+        "users_table_name",
+      ].sort(),
     );
     expect(s.json.output.region.value).toBe("us-east-1");
-    expect(s.json.output.users_table_arn.value).toBe(s.ref("aws_dynamodb_table", "arn"));
+    expect(s.json.output.users_table_arn.value).toBe(s.ref("aws_dynamodb_table", "arn", "users-table"));
   });
 
   test("nothing machine-specific: no absolute paths anywhere in the synthesized JSON", () => {
@@ -208,7 +228,7 @@ describe("options", () => {
     const s = synthStack({ USER_SYNC_PACKAGING: "asset" });
     expect(Object.keys(s.json.data)).toEqual(["aws_iam_policy_document"]);
     expect(s.json.provider.archive).toBeUndefined();
-    const fn = s.one("aws_lambda_function");
+    const fn = s.one("aws_lambda_function", "post-confirmation");
     expect(fn.filename).toMatch(/^assets\/.+\/archive\.zip$/);
     expect(fn.source_code_hash).toBe(`\${filebase64sha256("${fn.filename}")}`);
   });
@@ -222,10 +242,10 @@ describe("options", () => {
       USER_SYNC_DELETION_PROTECTION: "false",
       USER_SYNC_TAGS: '{"team":"identity"}',
     });
-    expect(s.one("aws_dynamodb_table")).toMatchObject({ name: "user-sync-prod-users", deletion_protection_enabled: false });
+    expect(s.one("aws_dynamodb_table", "users-table")).toMatchObject({ name: "user-sync-prod-users", deletion_protection_enabled: false });
     expect(s.one("aws_cognito_user_pool").deletion_protection).toBe("INACTIVE");
-    expect(s.one("aws_cloudwatch_log_group").retention_in_days).toBe(365);
-    expect(s.one("aws_lambda_function").memory_size).toBe(512);
+    expect(s.one("aws_cloudwatch_log_group", "post-confirmation").retention_in_days).toBe(365);
+    expect(s.one("aws_lambda_function", "post-confirmation").memory_size).toBe(512);
     expect(s.json.provider.aws[0]).toEqual({ region: "eu-west-1", default_tags: [{ tags: { team: "identity" } }] });
   });
 
@@ -237,14 +257,14 @@ describe("options", () => {
       USER_SYNC_ATTRIBUTE_MAP: '{"given_name":"firstName","custom:plan":"plan"}',
       USER_SYNC_AMPLIFY_TYPENAME: "User",
     });
-    const table = s.one("aws_dynamodb_table");
+    const table = s.one("aws_dynamodb_table", "users-table");
     expect(table.server_side_encryption).toEqual({ enabled: true, kms_key_arn: kms });
     expect(table.global_secondary_index).toEqual([{ name: "email-index", hash_key: "email", projection_type: "KEYS_ONLY" }]);
     expect(table.attribute).toEqual([{ name: "id", type: "S" }, { name: "email", type: "S" }]);
     expect(s.one("aws_cognito_user_pool").schema).toEqual([
       expect.objectContaining({ name: "plan", attribute_data_type: "String", mutable: true }),
     ]);
-    const env = s.one("aws_lambda_function").environment.variables;
+    const env = s.one("aws_lambda_function", "post-confirmation").environment.variables;
     expect(JSON.parse(env.USER_ATTRIBUTE_MAP)).toEqual({ given_name: "firstName", "custom:plan": "plan" });
     expect(env.AMPLIFY_TYPENAME).toBe("User");
     const kmsStatement = policyOf(s).Statement.find((st: any) => st.Sid === "UseTableKeyThroughDynamoDB");

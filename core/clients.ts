@@ -5,6 +5,7 @@
  */
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
+import { SFNClient } from "@aws-sdk/client-sfn";
 
 export interface ClientProfile {
   /** Time to open a TCP connection. */
@@ -50,6 +51,10 @@ export function createDynamoDBClient(profile: ClientProfile, options: ClientOpti
 
 export function createCognitoClient(profile: ClientProfile, options: ClientOptions = {}): CognitoIdentityProviderClient {
   return new CognitoIdentityProviderClient(config(profile, options));
+}
+
+export function createSFNClient(profile: ClientProfile, options: ClientOptions = {}): SFNClient {
+  return new SFNClient(config(profile, options));
 }
 
 /** Retries the SDK made for one call (throttling or transient errors). */

@@ -175,6 +175,12 @@ export const FUNCTION_ENV = {
   tableName: "USERS_TABLE_NAME",
   attributeMap: "USER_ATTRIBUTE_MAP",
   amplifyTypename: "AMPLIFY_TYPENAME",
+  userPoolId: "USER_POOL_ID",
+  scratchTableName: "SCRATCH_TABLE_NAME",
+  reconcileRate: "RECONCILE_RATE",
+  reconcileSliceMs: "RECONCILE_SLICE_MS",
+  reconcilePrune: "RECONCILE_PRUNE",
+  reconcileMaxPrune: "RECONCILE_MAX_PRUNE",
 } as const;
 
 /** Cognito waits at most this long for a trigger. */

@@ -48,3 +48,54 @@ export function readFunctionSettings(env: NodeJS.ProcessEnv): FunctionSettings {
   }
   return { tableName, attributeMap, amplifyTypename: env[FUNCTION_ENV.amplifyTypename] || undefined };
 }
+
+/** The reconcile worker's settings, besides the row mapping. */
+export interface ReconcileWorkerSettings extends FunctionSettings {
+  readonly userPoolId: string;
+  readonly scratchTableName: string;
+  /** Cognito requests per second. */
+  readonly rate: number;
+  /** How long one step works before it hands over. */
+  readonly sliceMs: number;
+  readonly prune: boolean;
+  /** @default the safety limit's default */
+  readonly maxPrune?: number;
+}
+
+export function reconcileWorkerEnvironment(settings: ReconcileWorkerSettings): Record<string, string> {
+  const env = functionEnvironment(settings);
+  env[FUNCTION_ENV.userPoolId] = settings.userPoolId;
+  env[FUNCTION_ENV.scratchTableName] = settings.scratchTableName;
+  env[FUNCTION_ENV.reconcileRate] = String(settings.rate);
+  env[FUNCTION_ENV.reconcileSliceMs] = String(settings.sliceMs);
+  env[FUNCTION_ENV.reconcilePrune] = String(settings.prune);
+  if (settings.maxPrune !== undefined) env[FUNCTION_ENV.reconcileMaxPrune] = String(settings.maxPrune);
+  return env;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string, what: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is not set; it must name ${what} (the stack sets it)`);
+  return value;
+}
+
+function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!(n > 0)) throw new Error(`${name} is ${JSON.stringify(raw)}; it must be a positive number`);
+  return n;
+}
+
+export function readReconcileWorkerSettings(env: NodeJS.ProcessEnv): ReconcileWorkerSettings {
+  const maxPrune = env[FUNCTION_ENV.reconcileMaxPrune];
+  return {
+    ...readFunctionSettings(env),
+    userPoolId: required(env, FUNCTION_ENV.userPoolId, "the user pool"),
+    scratchTableName: required(env, FUNCTION_ENV.scratchTableName, "the reconcile scratch table"),
+    rate: positiveNumber(env, FUNCTION_ENV.reconcileRate, 20),
+    sliceMs: positiveNumber(env, FUNCTION_ENV.reconcileSliceMs, 600_000),
+    prune: env[FUNCTION_ENV.reconcilePrune] === "true",
+    maxPrune: maxPrune ? positiveNumber(env, FUNCTION_ENV.reconcileMaxPrune, 0) : undefined,
+  };
+}

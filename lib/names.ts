@@ -25,5 +25,14 @@ export function resourceNames(config: Pick<UserSyncConfig, "namePrefix" | "stage
     userPool: `${base}-users`,
     userPoolClient: `${base}-app`,
     postConfirmation: functionNames(base, "post-confirmation"),
+    reconcileWorker: functionNames(base, "reconcile"),
+    reconcileStateMachine: `${base}-reconcile`,
+    reconcileStateMachineRole: `${base}-reconcile-sfn-role`,
+    reconcileSchedule: `${base}-reconcile`,
+    reconcileSchedulerRole: `${base}-reconcile-scheduler-role`,
+    scratchTable: `${base}-reconcile-scratch`,
+    alarmTopic: `${base}-alarms`,
+    /** An alarm's name: `<base>-<what>`. */
+    alarm: (what: string) => `${base}-${what}`,
   };
 }

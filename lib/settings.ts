@@ -200,6 +200,58 @@ export const settingsSchema = z.strictObject({
     default: "off",
     doc: "Cognito threat protection: `audit` logs risky sign-ins, `enforced` also blocks them. Needs (and sets) the Plus feature plan, which costs extra per active user; off by default for that reason.",
   }),
+  reconcileSchedule: setting(
+    z.string().refine((v) => v === "off" || /^(cron|rate|at)\(.+\)$/.test(v), {
+      error: (iss) => `${shown(iss.input)} is not a Scheduler expression; use cron(...), rate(...), at(...) or off`,
+    }),
+    {
+      env: "USER_SYNC_RECONCILE_SCHEDULE",
+      envKind: "string",
+      default: "cron(0 3 * * ? *)",
+      doc: "When the scheduled reconcile starts: any EventBridge Scheduler expression (`cron(…)`, `rate(…)`, `at(…)`), or `off` for no schedule (the state machine stays, to start by hand).",
+    },
+  ),
+  reconcileScheduleTimezone: setting(z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, { error: (iss) => `${shown(iss.input)} is not a time zone such as UTC or Europe/Paris` }), {
+    env: "USER_SYNC_RECONCILE_SCHEDULE_TIMEZONE",
+    envKind: "string",
+    default: "UTC",
+    doc: "Time zone of `reconcileSchedule` (IANA name).",
+  }),
+  reconcileRate: setting(
+    z.number({ error: (iss) => `${shown(iss.input)} is not a number` }).refine((n) => n >= 1 && n <= 30, { error: (iss) => `${shown(iss.input)} must be 1 to 30 requests/s (ListUsers allows ~30/s per account)` }),
+    {
+      env: "USER_SYNC_RECONCILE_RATE",
+      envKind: "number",
+      default: 20,
+      doc: "Cognito requests per second of the scheduled reconcile (ListUsers' quota, ~30/s, is shared by the whole account).",
+    },
+  ),
+  reconcileSliceSeconds: setting(
+    wholeNumber.refine((n) => n >= 30 && n <= 840, { error: (iss) => `${shown(iss.input)} must be 30 to 840 seconds (a step must end within Lambda's 15 minutes)` }),
+    { env: "USER_SYNC_RECONCILE_SLICE_SECONDS", envKind: "number", default: 600, doc: "How long one reconcile step works before it hands over to the next." },
+  ),
+  reconcilePrune: setting(boolean, {
+    env: "USER_SYNC_RECONCILE_PRUNE",
+    envKind: "boolean",
+    default: false,
+    doc: "Let the scheduled reconcile delete orphan rows (behind the CLI's safety limit, each backed up first).",
+  }),
+  reconcileMaxPrune: optionalSetting(
+    wholeNumber.refine((n) => n >= 0, { error: (iss) => `${shown(iss.input)} must be 0 or more` }),
+    { env: "USER_SYNC_RECONCILE_MAX_PRUNE", envKind: "number", defaultText: "5% of rows, at least 100", doc: "The most orphans one scheduled prune may delete." },
+  ),
+  alarmEmail: optionalSetting(z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { error: (iss) => `${shown(iss.input)} is not an email address` }), {
+    env: "USER_SYNC_ALARM_EMAIL",
+    envKind: "string",
+    defaultText: "none",
+    doc: "Creates an SNS topic for the alarms with this address subscribed (confirm the email AWS sends).",
+  }),
+  alarmTopicArn: optionalSetting(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, { error: (iss) => `${shown(iss.input)} is not an SNS topic ARN` }), {
+    env: "USER_SYNC_ALARM_TOPIC_ARN",
+    envKind: "string",
+    defaultText: "none",
+    doc: "An SNS topic of yours for the alarms (instead of `alarmEmail`).",
+  }),
   tags: setting(stringMap, {
     env: "USER_SYNC_TAGS",
     envKind: "json",
@@ -388,6 +440,9 @@ export function loadConfig(options: LoadConfigOptions = {}): UserSyncConfig {
   }
   if (parsed?.fromAddress && !parsed.sesSourceArn) {
     problems.push("fromAddress (USER_SYNC_FROM_ADDRESS): set, but sesSourceArn (USER_SYNC_SES_SOURCE_ARN) is not; Cognito sends from your own address only through SES");
+  }
+  if (parsed?.alarmEmail && parsed.alarmTopicArn) {
+    problems.push("alarmEmail (USER_SYNC_ALARM_EMAIL): set together with alarmTopicArn (USER_SYNC_ALARM_TOPIC_ARN); choose one: a new topic for that address, or your topic");
   }
   for (const attribute of parsed?.userWritableAttributes ?? []) {
     if (!(attribute in parsed!.attributeMap)) {

@@ -4,7 +4,7 @@
  * cannot drift (a test compares them).
  */
 import { COGNITO_TRIGGER_BUDGET_MS, customAttributeNames, ROW_KEY } from "../core/contract";
-import { functionEnvironment } from "../core/function-settings";
+import { functionEnvironment, reconcileWorkerEnvironment } from "../core/function-settings";
 import { resourceNames, type FunctionNames } from "./names";
 import type { UserSyncConfig } from "./settings";
 
@@ -129,5 +129,31 @@ export function postConfirmationSpec(config: UserSyncConfig): FunctionSpec {
     environment: functionEnvironment({ tableName: names.usersTable, attributeMap: config.attributeMap, amplifyTypename: config.amplifyTypename }),
     timeoutSeconds: COGNITO_TRIGGER_BUDGET_MS / 1000,
     memoryMb: config.functionMemoryMb,
+  };
+}
+
+/** A step ends within Lambda's 15 minutes: the slice, then a minute to hand over. */
+export const RECONCILE_WORKER_TIMEOUT_SECONDS = 900;
+
+/** The reconcile worker, given the pool it reads (an id known only after apply, in a stack). */
+export function reconcileWorkerSpec(config: UserSyncConfig, userPoolId: string): FunctionSpec {
+  const names = resourceNames(config);
+  return {
+    entry: "reconcile",
+    names: names.reconcileWorker,
+    environment: reconcileWorkerEnvironment({
+      tableName: names.usersTable,
+      attributeMap: config.attributeMap,
+      amplifyTypename: config.amplifyTypename,
+      userPoolId,
+      scratchTableName: names.scratchTable,
+      rate: config.reconcileRate,
+      sliceMs: config.reconcileSliceSeconds * 1000,
+      prune: config.reconcilePrune,
+      maxPrune: config.reconcileMaxPrune,
+    }),
+    timeoutSeconds: RECONCILE_WORKER_TIMEOUT_SECONDS,
+    // Bloom filters of big pools and a scan's pages want headroom; CPU grows with memory too.
+    memoryMb: 1024,
   };
 }

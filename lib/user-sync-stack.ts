@@ -1,7 +1,10 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
+import { Alarms } from "./alarms";
 import { NodeFunction } from "./function/node-function";
+import { resourceNames } from "./names";
+import { ReconcileSchedule } from "./reconcile-schedule";
 import type { UserSyncConfig } from "./settings";
 import { postConfirmationSpec, userPoolSpec, usersTableSpec } from "./specs";
 import { UserPool } from "./user-pool";
@@ -14,14 +17,17 @@ export interface UserSyncStackProps {
   readonly bundleRoot?: string;
 }
 
-/** The account of an ARN we own (field 5), without an API-calling data source. */
+/** The account (field 5) and partition (field 2) of an ARN we own, without an API-calling data source. */
 const accountOf = (arn: string) => Fn.element(Fn.split(":", arn), 4);
+const partitionOf = (arn: string) => Fn.element(Fn.split(":", arn), 1);
 
 /** One stage: the Users table, the PostConfirmation function and the user pool that triggers it. */
 export class UserSyncStack extends TerraformStack {
   readonly table: UsersTable;
   readonly postConfirmation: NodeFunction;
   readonly userPool: UserPool;
+  readonly reconcile: ReconcileSchedule;
+  readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, props: UserSyncStackProps) {
     super(scope, id);
@@ -71,6 +77,25 @@ export class UserSyncStack extends TerraformStack {
       sourceAccount: accountOf(this.postConfirmation.role.arn),
     });
 
+    this.reconcile = new ReconcileSchedule(this, "reconcile", {
+      config,
+      table: this.table,
+      userPool: { id: this.userPool.pool.id, arn: this.userPool.pool.arn },
+      account: accountOf(this.postConfirmation.role.arn),
+      partition: partitionOf(this.postConfirmation.role.arn),
+      bundleRoot: props.bundleRoot,
+    });
+
+    const names = resourceNames(config);
+    this.alarms = new Alarms(this, "alarms", {
+      namePrefix: names.stack,
+      postConfirmationFunction: this.postConfirmation.function.functionName,
+      reconcile: { stateMachineArn: this.reconcile.stateMachine.arn, workerFunction: this.reconcile.worker.function.functionName },
+      alarmEmail: config.alarmEmail,
+      alarmTopicName: names.alarmTopic,
+      alarmTopicArn: config.alarmTopicArn,
+    });
+
     const outputs: Record<string, string> = {
       region: config.region,
       user_pool_id: this.userPool.pool.id,
@@ -79,6 +104,8 @@ export class UserSyncStack extends TerraformStack {
       users_table_name: this.table.table.name,
       users_table_arn: this.table.table.arn,
       function_name: this.postConfirmation.function.functionName,
+      reconcile_state_machine_arn: this.reconcile.stateMachine.arn,
+      reconcile_scratch_table_name: this.reconcile.scratch.table.name,
     };
     for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
   }

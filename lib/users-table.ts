@@ -1,12 +1,13 @@
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { Construct } from "constructs";
-import type { PolicyStatement } from "./function/node-function";
+import type { PolicyStatement } from "./service-role";
 import type { UsersTableSpec } from "./specs";
 
 /** What a function does with user rows; each maps to the exact DynamoDB actions it needs. */
-export type TableAccess = "create" | "read" | "scan" | "update" | "delete";
+export type TableAccess = "describe" | "create" | "read" | "scan" | "update" | "delete";
 
 const ACCESS: Record<TableAccess, { readonly sid: string; readonly actions: readonly string[] }> = {
+  describe: { sid: "DescribeUserTable", actions: ["dynamodb:DescribeTable"] },
   create: { sid: "CreateUserRows", actions: ["dynamodb:PutItem"] },
   read: { sid: "ReadUserRows", actions: ["dynamodb:GetItem", "dynamodb:BatchGetItem"] },
   scan: { sid: "ScanUserRows", actions: ["dynamodb:Scan"] },

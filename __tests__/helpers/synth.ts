@@ -8,11 +8,13 @@ import { UserSyncStack } from "../../lib/user-sync-stack";
 export interface Synthesized {
   readonly json: any;
   readonly text: string;
-  /** The only resource of a type (fails if there are none or several). */
-  one(type: string): any;
-  oneData(type: string): any;
-  /** `${type.name.attr}` reference to the only resource of a type. */
-  ref(type: string, attribute: string): string;
+  /** The only resource of a type (whose logical id starts with `prefix`, when given); fails if there are none or several. */
+  one(type: string, prefix?: string): any;
+  oneData(type: string, prefix?: string): any;
+  /** `${type.name.attr}` reference to that resource. */
+  ref(type: string, attribute: string, prefix?: string): string;
+  /** Logical ids of every resource of a type. */
+  names(type: string): string[];
 }
 
 /** Synthesizes one stage from USER_SYNC_* style settings, like `npm run synth` would. */
@@ -25,16 +27,17 @@ export function synthStack(env: Record<string, string> = {}): Synthesized {
   });
   const text = Testing.synth(stack);
   const json = JSON.parse(text);
-  const pickOne = (block: any, type: string) => {
-    const entries = Object.entries(block?.[type] ?? {});
-    if (entries.length !== 1) throw new Error(`expected exactly one ${type}, found ${entries.length}`);
+  const pickOne = (block: any, type: string, prefix?: string) => {
+    const entries = Object.entries(block?.[type] ?? {}).filter(([name]) => !prefix || name.startsWith(prefix));
+    if (entries.length !== 1) throw new Error(`expected exactly one ${type}${prefix ? ` named ${prefix}*` : ""}, found ${entries.length}`);
     return entries[0];
   };
   return {
     json,
     text,
-    one: (type) => pickOne(json.resource, type)[1],
-    oneData: (type) => pickOne(json.data, type)[1],
-    ref: (type, attribute) => `\${${type}.${pickOne(json.resource, type)[0]}.${attribute}}`,
+    one: (type, prefix) => pickOne(json.resource, type, prefix)[1],
+    oneData: (type, prefix) => pickOne(json.data, type, prefix)[1],
+    ref: (type, attribute, prefix) => `\${${type}.${pickOne(json.resource, type, prefix)[0]}.${attribute}}`,
+    names: (type) => Object.keys(json.resource?.[type] ?? {}),
   };
 }

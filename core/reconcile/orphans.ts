@@ -125,6 +125,19 @@ export async function findOrphans(ctx: SyncContext, poolSubs: ReadonlySet<string
   return ctx.report.orphanIds;
 }
 
+/** Why a prune of this many orphans must not run, or undefined; records the limit in the report. */
+export function pruneRefusal(ctx: OrphanContext, orphans: number): string | undefined {
+  const { report } = ctx;
+  if (ctx.userRowsAmbiguous) {
+    return "the key layout cannot tell user rows from other items in this shared table; give the keys a fixed part (e.g. USER#{sub}) to prune";
+  }
+  report.pruneLimit = ctx.maxPrune ?? defaultPruneLimit(report.tableRows);
+  if (orphans > report.pruneLimit) {
+    return `${orphans} orphan rows exceed the safety limit of ${report.pruneLimit} (5% of ${report.tableRows} rows, at least 100); check the user pool and the table, then raise the limit with --max-prune ${orphans} (scheduled runs: reconcileMaxPrune) if they really are orphans`;
+  }
+  return undefined;
+}
+
 /** Deletes the orphans, behind the guards; every refusal is recorded in the report. */
 export async function pruneOrphans(ctx: OrphanContext, ids: readonly string[], stopped: () => boolean): Promise<void> {
   const { report } = ctx;
@@ -134,56 +147,55 @@ export async function pruneOrphans(ctx: OrphanContext, ids: readonly string[], s
     report.failed++;
     report.failures.push({ error: `prune refused: ${why}` });
   };
-  if (ctx.userRowsAmbiguous) {
-    return refuse("the key layout cannot tell user rows from other items in this shared table; give the keys a fixed part (e.g. USER#{sub}) to prune");
-  }
-  report.pruneLimit = ctx.maxPrune ?? defaultPruneLimit(report.tableRows);
-  if (ids.length > report.pruneLimit) {
-    return refuse(
-      `${ids.length} orphan rows exceed the safety limit of ${report.pruneLimit} (5% of ${report.tableRows} rows, at least 100); check --user-pool-id and --table, then raise the limit with --max-prune ${ids.length} if they really are orphans`,
-    );
-  }
+  const refusal = pruneRefusal(ctx, ids.length);
+  if (refusal) return refuse(refusal);
   if (!ctx.backup) throw new Error("pruning needs a backup to write each deleted row to first");
-  const layout = ctx.keyLayout ?? DEFAULT_KEY_LAYOUT;
   for (const sub of ids) {
     if (stopped()) return;
-    try {
-      const key = marshall(rowKey(layout, sub));
-      const got = await sendCounted<any>(ctx, ctx.dynamodb, new GetItemCommand({ TableName: ctx.tableName, Key: key, ConsistentRead: true }));
-      const item = got.Item as Record<string, AttributeValue> | undefined;
-      if (!item) continue;
-      const pool = item.userPoolId?.S;
-      if (pool !== undefined && pool !== ctx.userPoolId) continue;
-      await ctx.backup.write({ tableName: ctx.tableName, deletedAt: new Date(ctx.now()).toISOString(), item });
-      report.backup = ctx.backup.location;
-      // Deletes exactly what was backed up: the row must be unchanged since it was read.
-      const names: Record<string, string> = { "#k": layout.partitionKey.name, "#u": "updatedAt", "#pool": "userPoolId" };
-      const values: Record<string, AttributeValue> = {};
-      const conditions = ["attribute_exists(#k)"];
-      if (item.updatedAt) {
-        values[":u"] = item.updatedAt;
-        conditions.push("#u = :u");
-      } else conditions.push("attribute_not_exists(#u)");
-      if (pool !== undefined) {
-        values[":pool"] = item.userPoolId;
-        conditions.push("#pool = :pool");
-      } else conditions.push("attribute_not_exists(#pool)");
-      await sendCounted(
-        ctx,
-        ctx.dynamodb,
-        new DeleteItemCommand({
-          TableName: ctx.tableName,
-          Key: key,
-          ConditionExpression: conditions.join(" AND "),
-          ExpressionAttributeNames: names,
-          ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
-        }),
-      );
-      report.pruned++;
-    } catch (err) {
-      if (isConditionFailure(err)) continue; // changed or gone since it was read: not deleted
-      report.failed++;
-      report.failures.push({ sub, error: `could not delete orphan row: ${errorText(err)}` });
-    }
+    await pruneOne(ctx, sub, ctx.backup);
+  }
+}
+
+/** Deletes one orphan row: read it whole, back it up, delete it only if unchanged since. */
+export async function pruneOne(ctx: SyncContext, sub: string, backup: PruneBackup): Promise<void> {
+  const { report } = ctx;
+  const layout = ctx.keyLayout ?? DEFAULT_KEY_LAYOUT;
+  try {
+    const key = marshall(rowKey(layout, sub));
+    const got = await sendCounted<any>(ctx, ctx.dynamodb, new GetItemCommand({ TableName: ctx.tableName, Key: key, ConsistentRead: true }));
+    const item = got.Item as Record<string, AttributeValue> | undefined;
+    if (!item) return;
+    const pool = item.userPoolId?.S;
+    if (pool !== undefined && pool !== ctx.userPoolId) return;
+    await backup.write({ tableName: ctx.tableName, deletedAt: new Date(ctx.now()).toISOString(), item });
+    report.backup = backup.location;
+    // Deletes exactly what was backed up: the row must be unchanged since it was read.
+    const names: Record<string, string> = { "#k": layout.partitionKey.name, "#u": "updatedAt", "#pool": "userPoolId" };
+    const values: Record<string, AttributeValue> = {};
+    const conditions = ["attribute_exists(#k)"];
+    if (item.updatedAt) {
+      values[":u"] = item.updatedAt;
+      conditions.push("#u = :u");
+    } else conditions.push("attribute_not_exists(#u)");
+    if (pool !== undefined) {
+      values[":pool"] = item.userPoolId;
+      conditions.push("#pool = :pool");
+    } else conditions.push("attribute_not_exists(#pool)");
+    await sendCounted(
+      ctx,
+      ctx.dynamodb,
+      new DeleteItemCommand({
+        TableName: ctx.tableName,
+        Key: key,
+        ConditionExpression: conditions.join(" AND "),
+        ExpressionAttributeNames: names,
+        ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+      }),
+    );
+    report.pruned++;
+  } catch (err) {
+    if (isConditionFailure(err)) return; // changed or gone since it was read: not deleted
+    report.failed++;
+    report.failures.push({ sub, error: `could not delete orphan row: ${errorText(err)}` });
   }
 }

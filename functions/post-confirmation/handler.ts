@@ -7,6 +7,7 @@ import { createDynamoDBClient, TRIGGER_CLIENT } from "../../core/clients";
 import { COGNITO_TRIGGER_BUDGET_MS } from "../../core/contract";
 import { readFunctionSettings, type FunctionSettings } from "../../core/function-settings";
 import { log } from "../../core/log";
+import { putMetrics } from "../../core/metrics";
 import { buildUserRecord } from "../../core/user-record";
 import { createUserRecordIfAbsent } from "../../core/user-store";
 
@@ -53,6 +54,7 @@ export async function handler(event: PostConfirmationTriggerEvent, context?: Con
     );
     const outcome = await Promise.race([createUserRecordIfAbsent(client, settings.tableName, record), deadline]);
     log("INFO", "user record written", { sub, triggerSource, outcome, latencyMs: elapsed() });
+    putMetrics({ [outcome]: 1 });
     return event;
   } catch (err) {
     const error = err instanceof DeadlineError ? err : new Error(`cannot write the user record: ${(err as Error).message}`);
@@ -64,6 +66,7 @@ export async function handler(event: PostConfirmationTriggerEvent, context?: Con
       errorName: (err as Error).name,
       errorMessage: error.message,
     });
+    putMetrics({ failed: 1 });
     throw error;
   } finally {
     clearTimeout(timer);

@@ -1,19 +1,14 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import {
-  DataAwsIamPolicyDocument,
-  type DataAwsIamPolicyDocumentStatement,
-} from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { Construct } from "constructs";
 import type { FunctionNames } from "../names";
+import { createServiceRole, type PolicyStatement } from "../service-role";
 import { settingDefault, type PackagingMode } from "../settings";
 import { BUNDLE_HANDLER } from "./bundle";
 import { FunctionCode } from "./function-code";
 
-/** One IAM statement, as a policy document takes it. */
-export type PolicyStatement = DataAwsIamPolicyDocumentStatement;
+export type { PolicyStatement } from "../service-role";
 
 export interface NodeFunctionProps {
   /** The function's directory under `functions/` (its entry is `handler.ts` there). */
@@ -56,18 +51,11 @@ export class NodeFunction extends Construct {
       retentionInDays: props.logRetentionDays ?? settingDefault("logRetentionDays"),
     });
 
-    this.role = new IamRole(this, "role", {
-      name: props.names.role,
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
-      }),
-    });
-
-    // A policy document (computed locally, no API call) keeps each statement's actions
-    // readable in `terraform plan` even while the ARNs are still unknown.
-    const document = new DataAwsIamPolicyDocument(this, "policy-document", {
-      statement: [
+    const { role, policy } = createServiceRole(this, {
+      roleName: props.names.role,
+      policyName: props.names.policy,
+      service: "lambda.amazonaws.com",
+      statements: [
         ...(props.statements ?? []),
         {
           // Log events are authorised on the stream ARN: streams of this one log group only.
@@ -78,7 +66,7 @@ export class NodeFunction extends Construct {
         },
       ],
     });
-    const policy = new IamRolePolicy(this, "policy", { name: props.names.policy, role: this.role.id, policy: document.json });
+    this.role = role;
 
     this.function = new LambdaFunction(this, "function", {
       functionName: props.names.function,

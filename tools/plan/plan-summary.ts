@@ -358,8 +358,11 @@ export function summarizePlan(plan: Json, options: SummaryOptions = {}): PlanSum
     row(rc.address, "point-in-time recovery", pitr ? "on" : "OFF");
     row(rc.address, "encryption", sse?.enabled ? `customer KMS key ${sse.kms_key_arn ?? "(after apply)"}` : "AWS-owned key");
     row(rc.address, "deletion protection", a.deletion_protection_enabled ? "on" : "OFF");
-    if (!pitr) risks.push(`${rc.address}: point-in-time recovery is off`);
-    if (!a.deletion_protection_enabled) risks.push(`${rc.address}: deletion protection is off`);
+    // The reconcile scratch table holds only data that expires (run state a day, pruned-row backups a month).
+    const scratch = String(a.name ?? "").endsWith("-reconcile-scratch");
+    if (scratch) row(rc.address, "holds", "reconcile scratch data (expires by TTL)");
+    if (!pitr && !scratch) risks.push(`${rc.address}: point-in-time recovery is off`);
+    if (!a.deletion_protection_enabled && !scratch) risks.push(`${rc.address}: deletion protection is off`);
   }
   for (const rc of ofType("aws_cognito_user_pool")) {
     const a = after(rc);
