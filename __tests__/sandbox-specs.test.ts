@@ -4,7 +4,8 @@
  * APIs with the synthesized Terraform, so the two cannot drift.
  */
 import { loadConfig } from "../lib/settings";
-import { postConfirmationSpec, userPoolSpec, usersTableSpec } from "../lib/specs";
+import { reconcileDefinition } from "../lib/reconcile-definition";
+import { postConfirmationSpec, reconcileWorkerSpec, userPoolSpec, usersTableSpec } from "../lib/specs";
 import { createTableInput, createUserPoolClientInput, createUserPoolInput, mfaConfigInput } from "../tools/local/resources";
 import { synthStack } from "./helpers/synth";
 
@@ -91,4 +92,18 @@ test("the PostConfirmation function runs locally with the environment, name and 
   expect(spec.environment).toEqual(fn.environment.variables);
   expect(spec.names.function).toBe(fn.function_name);
   expect(spec.timeoutSeconds).toBe(fn.timeout);
+});
+
+test("the reconcile worker runs locally with the environment it is deployed with (the pool id is the sandbox's)", () => {
+  const spec = reconcileWorkerSpec(config, "local-pool");
+  const fn = s.one("aws_lambda_function", "reconcile_worker");
+  expect({ ...spec.environment, USER_POOL_ID: "?" }).toEqual({ ...fn.environment.variables, USER_POOL_ID: "?" });
+  expect(fn.environment.variables.USER_POOL_ID).toBe(s.ref("aws_cognito_user_pool", "id"));
+  expect(spec.timeoutSeconds).toBe(fn.timeout);
+  expect(spec.memoryMb).toBe(fn.memory_size);
+});
+
+test("the sandbox's state machine is the one the stack deploys", () => {
+  const synthesized = JSON.parse(s.one("aws_sfn_state_machine").definition);
+  expect(synthesized).toEqual(reconcileDefinition(s.ref("aws_lambda_function", "arn", "reconcile_worker")));
 });

@@ -3,7 +3,13 @@
  * trigger through the local Lambda runner, which runs the shipped bundle
  * against dynalite.
  */
-import { AdminCreateUserCommand, AdminGetUserCommand, type CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import {
+  AdminCreateUserCommand,
+  AdminGetUserCommand,
+  AdminSetUserPasswordCommand,
+  type CognitoIdentityProviderClient,
+} from "@aws-sdk/client-cognito-identity-provider";
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
@@ -159,7 +165,7 @@ test("a port already in use fails at once with a message naming it", async () =>
   await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
   const port = (blocker.address() as { port: number }).port;
   try {
-    for (const service of ["dynamodb", "cognito", "lambda"] as const) {
+    for (const service of ["dynamodb", "cognito", "lambda", "stepfunctions"] as const) {
       await expect(
         startSandbox({ stateDir: mkdtempSync(join(tmpdir(), "user-sync-port-")), inMemory: true, ports: { [service]: port } }),
       ).rejects.toThrow(new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use; stop what uses it or choose another port`));
@@ -217,3 +223,31 @@ describe("the sandbox does not answer web pages", () => {
     }
   });
 });
+
+test("one scheduled reconcile now: start-execution on the sandbox's state machine repairs an admin-created user's missing row", async () => {
+  const email = "scheduled@example.com";
+  const created = await cognito.send(
+    new AdminCreateUserCommand({ UserPoolId: sandbox.userPoolId, Username: email, UserAttributes: [{ Name: "email", Value: email }], MessageAction: "SUPPRESS" }),
+  );
+  const sub = created.User!.Attributes!.find((a) => a.Name === "sub")!.Value!;
+  await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: sandbox.userPoolId, Username: email, Password: PASSWORD, Permanent: true }));
+  expect(await row(sub)).toBeUndefined();
+  const sfn = new SFNClient({ endpoint: sandbox.endpointEnv.AWS_ENDPOINT_URL_SFN, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  try {
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: sandbox.stateMachineArn, input: "{}" }));
+    let execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    while (execution.status === "RUNNING") {
+      await new Promise((r) => setTimeout(r, 50));
+      execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    }
+    expect(execution.status).toBe("SUCCEEDED");
+    // Earlier tests left users without rows too (the fault test's, the admin-created one): all repaired.
+    const report = JSON.parse(execution.output!);
+    expect(report).toMatchObject({ userPoolId: sandbox.userPoolId, failed: 0 });
+    expect(report.created).toBe(report.missing);
+    expect(report.created).toBeGreaterThanOrEqual(1);
+    expect(await row(sub)).toMatchObject({ id: sub, email, userPoolId: sandbox.userPoolId });
+  } finally {
+    sfn.destroy();
+  }
+}, 60_000);

@@ -35,7 +35,7 @@ export class BloomFilter {
   private positions(value: string): number[] {
     const digest = createHash("sha256").update(this.salt).update("\0").update(value).digest();
     const h1 = digest.readUInt32BE(0);
-    const h2 = digest.readUInt32BE(4) | 1;
+    const h2 = (digest.readUInt32BE(4) | 1) >>> 0;
     return Array.from({ length: this.k }, (_, i) => (h1 + i * h2) % this.m);
   }
 

@@ -10,6 +10,7 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
   synth: async () => (await import("./synth")).benchSynth(),
   handler: async () => (await import("./handler")).benchHandler(),
   reconcile: async () => (await import("./reconcile")).benchReconcile(),
+  schedule: async () => (await import("./schedule")).benchSchedule(),
 };
 
 async function runBench(wanted: string[]): Promise<number> {

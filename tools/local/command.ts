@@ -8,6 +8,7 @@ interface LocalFlags {
   dynamodbPort: number;
   cognitoPort: number;
   lambdaPort: number;
+  stepfunctionsPort: number;
 }
 
 const port = (name: string) => integerIn(name, 0, 65535);
@@ -18,7 +19,8 @@ function printEndpoints(sandbox: import("./sandbox").Sandbox): void {
 Local user-sync sandbox
   DynamoDB (dynalite)      ${sandbox.dynamodb.endpoint}   table ${sandbox.tableName}
   Cognito (cognito-local)  ${sandbox.cognito.endpoint}   pool ${sandbox.userPoolId}, client ${sandbox.clientId}
-  Lambda runner            ${sandbox.lambda.endpoint}   function ${sandbox.functionName} (PostConfirmation)
+  Lambda runner            ${sandbox.lambda.endpoint}   function ${sandbox.functionName} (PostConfirmation) and the reconcile worker
+  Step Functions           ${sandbox.stepfunctions.endpoint}   ${sandbox.stateMachineArn}
 
 Point the AWS CLI (v1 or v2) or an SDK at it:
 ${Object.entries(env)
@@ -28,6 +30,7 @@ ${Object.entries(env)
 e.g.  aws cognito-idp sign-up --client-id ${sandbox.clientId} --username me@example.com --password '${EXAMPLE_PASSWORD}'
       aws cognito-idp admin-confirm-sign-up --user-pool-id ${sandbox.userPoolId} --username me@example.com
       aws dynamodb scan --table-name ${sandbox.tableName}
+      aws stepfunctions start-execution --state-machine-arn ${sandbox.stateMachineArn}    # one scheduled reconcile now
       curl ${sandbox.lambda.endpoint}/_runner/invocations     # every function run and its outcome
 `);
 }
@@ -47,7 +50,7 @@ async function runLocal(flags: LocalFlags): Promise<number> {
     stateDir: DEFAULT_STATE_DIR,
     reset: flags.reset,
     host: flags.host,
-    ports: { dynamodb: flags.dynamodbPort, cognito: flags.cognitoPort, lambda: flags.lambdaPort },
+    ports: { dynamodb: flags.dynamodbPort, cognito: flags.cognitoPort, lambda: flags.lambdaPort, stepfunctions: flags.stepfunctionsPort },
     onFunctionLog: (fn, line) => console.log(`[${fn}] ${line}`),
   });
   printEndpoints(sandbox);
@@ -97,6 +100,7 @@ export const registerLocal: Register = (program: Command, run) => {
     .option("--dynamodb-port <port>", "DynamoDB port (0 picks a free one)", port("--dynamodb-port"), 8000)
     .option("--cognito-port <port>", "Cognito port (0 picks a free one)", port("--cognito-port"), 9229)
     .option("--lambda-port <port>", "Lambda runner port (0 picks a free one)", port("--lambda-port"), 9001)
+    .option("--stepfunctions-port <port>", "Step Functions port (0 picks a free one)", port("--stepfunctions-port"), 8083)
     .action(run((flags: LocalFlags) => runLocal(flags)));
 
   program

@@ -55,6 +55,8 @@ export interface LambdaRunner {
   readonly port: number;
   /** Everything a function logged so far. */
   logs(functionName: string): string[];
+  /** Starts one more function (e.g. one whose environment needs ids known only after start-up). */
+  add(fn: LocalFunction): Promise<void>;
   /** Invokes a function through the Lambda Invoke API, as Cognito does. */
   invoke(functionName: string, event: unknown): Promise<InvokeResult>;
   invocations(): Promise<InvocationRecord[]>;
@@ -97,34 +99,36 @@ export async function startLambdaRunner(options: LambdaRunnerOptions): Promise<L
   const stopAll = async () => {
     for (const fn of [...running.values()].reverse()) await fn.service.stop();
   };
+  const startFunction = async (fn: LocalFunction) => {
+    if (running.has(fn.name)) throw new Error(`function ${fn.name} is already running`);
+    const env: Record<string, string> = {};
+    for (const k of PASSED_THROUGH) if (process.env[k]) env[k] = process.env[k]!;
+    const lines: string[] = [];
+    const service = await startChildService(
+      join(__dirname, "lambda-runner-process.ts"),
+      {
+        ...env,
+        AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: "local",
+        AWS_SECRET_ACCESS_KEY: "local",
+        AWS_LAMBDA_FUNCTION_NAME: fn.name,
+        ...fn.environment,
+        LAMBDA_RUNNER_BUNDLE: fn.bundleFile,
+        LAMBDA_RUNNER_FUNCTION_NAME: fn.name,
+        LAMBDA_RUNNER_TIMEOUT_MS: String(fn.timeoutMs ?? 3_000),
+      },
+      {
+        name: `Lambda runner (${fn.name})`,
+        onOutput: (line) => {
+          lines.push(line);
+          options.onLog?.(fn.name, line);
+        },
+      },
+    );
+    running.set(fn.name, { service, lines });
+  };
   try {
-    for (const fn of options.functions) {
-      const env: Record<string, string> = {};
-      for (const k of PASSED_THROUGH) if (process.env[k]) env[k] = process.env[k]!;
-      const lines: string[] = [];
-      const service = await startChildService(
-        join(__dirname, "lambda-runner-process.ts"),
-        {
-          ...env,
-          AWS_REGION: "us-east-1",
-          AWS_ACCESS_KEY_ID: "local",
-          AWS_SECRET_ACCESS_KEY: "local",
-          AWS_LAMBDA_FUNCTION_NAME: fn.name,
-          ...fn.environment,
-          LAMBDA_RUNNER_BUNDLE: fn.bundleFile,
-          LAMBDA_RUNNER_FUNCTION_NAME: fn.name,
-          LAMBDA_RUNNER_TIMEOUT_MS: String(fn.timeoutMs ?? 3_000),
-        },
-        {
-          name: `Lambda runner (${fn.name})`,
-          onOutput: (line) => {
-            lines.push(line);
-            options.onLog?.(fn.name, line);
-          },
-        },
-      );
-      running.set(fn.name, { service, lines });
-    }
+    for (const fn of options.functions) await startFunction(fn);
   } catch (err) {
     await stopAll();
     throw err;
@@ -172,6 +176,7 @@ export async function startLambdaRunner(options: LambdaRunnerOptions): Promise<L
     endpoint,
     port,
     logs: (functionName) => [...(running.get(functionName)?.lines ?? [])],
+    add: startFunction,
     async invoke(functionName, event) {
       const res = await fetch(`${endpoint}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`, {
         method: "POST",

@@ -32,6 +32,8 @@ export interface ListUsersCall {
 export interface PagedCognito {
   readonly endpoint: string;
   readonly calls: ListUsersCall[];
+  /** Answers every ListUsers with this error (e.g. NotAuthorizedException, not retried) until called with undefined. */
+  fail(errorType: string | undefined): void;
   stop(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ function wire(user: UserType) {
 export async function startPagedCognito(options: PagedCognitoOptions): Promise<PagedCognito> {
   const started = performance.now();
   const calls: ListUsersCall[] = [];
+  let failure: string | undefined;
   let tokens = options.rate ?? Infinity;
   let refilledAt = started;
   const takeToken = () => {
@@ -87,6 +90,7 @@ export async function startPagedCognito(options: PagedCognitoOptions): Promise<P
     if (target !== "AWSCognitoIdentityProviderService.ListUsers") {
       return reply(res, 400, { __type: "InvalidParameterException", message: `this stand-in answers ListUsers only, not ${target}` });
     }
+    if (failure) return reply(res, 400, { __type: failure, message: `injected ${failure}` });
     const throttled = Boolean(options.throttleCalls?.includes(calls.length + 1)) || !takeToken();
     calls.push({ input, at: performance.now() - started, throttled });
     if (throttled) return reply(res, 400, { __type: "TooManyRequestsException", message: "Rate exceeded" });
@@ -108,6 +112,7 @@ export async function startPagedCognito(options: PagedCognitoOptions): Promise<P
   return {
     endpoint: `http://127.0.0.1:${port}`,
     calls,
+    fail: (errorType) => void (failure = errorType),
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -16,6 +16,7 @@ import {
   type SetUserPoolMfaConfigCommandInput,
 } from "@aws-sdk/client-cognito-identity-provider";
 import type { CreateTableCommandInput, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SCRATCH_TABLE } from "../../core/reconcile/scratch";
 import type { UserPoolSpec, UsersTableSpec } from "../../lib/specs";
 import { createTable } from "./dynamodb";
 
@@ -33,6 +34,22 @@ export function createTableInput(spec: UsersTableSpec): CreateTableCommandInput 
     ];
   }
   return input;
+}
+
+/** The reconcile scratch table, keyed as the construct keys it (dynalite does not expire items; TTL is AWS's). */
+export function createScratchTableInput(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [
+      { AttributeName: SCRATCH_TABLE.partitionKey, AttributeType: "S" },
+      { AttributeName: SCRATCH_TABLE.sortKey, AttributeType: "S" },
+    ],
+    KeySchema: [
+      { AttributeName: SCRATCH_TABLE.partitionKey, KeyType: "HASH" },
+      { AttributeName: SCRATCH_TABLE.sortKey, KeyType: "RANGE" },
+    ],
+  };
 }
 
 export function createUserPoolInput(spec: UserPoolSpec): CreateUserPoolCommandInput {

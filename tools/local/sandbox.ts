@@ -1,7 +1,8 @@
 /**
  * The whole sign-up -> trigger -> row flow on loopback, with no AWS account:
  * dynalite (DynamoDB), cognito-local (user pools) and the Lambda runner
- * running the shipped bundles. This module owns the sandbox's lifecycle: it
+ * running the shipped bundles, and Step Functions running the stack's
+ * reconcile state machine. This module owns the sandbox's lifecycle: it
  * builds the table, pool and functions from the stack's own specs, starts
  * each service with only what that service needs, and stops them in reverse.
  */
@@ -11,12 +12,16 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { bundleFunction } from "../../lib/function/bundle";
 import { loadConfig, type UserSyncConfig } from "../../lib/settings";
-import { postConfirmationSpec, userPoolSpec, usersTableSpec, type FunctionSpec } from "../../lib/specs";
+import { resourceNames } from "../../lib/names";
+import { reconcileDefinition } from "../../lib/reconcile-definition";
+import { postConfirmationSpec, reconcileWorkerSpec, userPoolSpec, usersTableSpec, type FunctionSpec } from "../../lib/specs";
 import { localAwsEnv, localCognitoClient, localDynamoDBClient } from "./clients";
 import { startLocalCognito, type LocalCognito } from "./cognito";
 import { startLocalDynamoDB, type LocalDynamoDB } from "./dynamodb";
 import { startLambdaRunner, type LambdaRunner } from "./lambda-runner";
-import { ensureUserPool, ensureUsersTable } from "./resources";
+import { createScratchTableInput, ensureUserPool, ensureUsersTable } from "./resources";
+import { createTable } from "./dynamodb";
+import { startLocalStepFunctions, type LocalStepFunctions } from "./stepfunctions";
 
 /** Default state folder (git-ignored). */
 export const DEFAULT_STATE_DIR = resolve(__dirname, "../../.local/sandbox");
@@ -31,7 +36,7 @@ export interface SandboxOptions {
   /** DynamoDB in memory instead of on disk. @default false */
   readonly inMemory?: boolean;
   /** 0 picks a free port. @default all 0 */
-  readonly ports?: { readonly dynamodb?: number; readonly cognito?: number; readonly lambda?: number };
+  readonly ports?: { readonly dynamodb?: number; readonly cognito?: number; readonly lambda?: number; readonly stepfunctions?: number };
   /** @default "127.0.0.1" */
   readonly host?: string;
   /** Each line a function logs. @default collected only */
@@ -48,6 +53,9 @@ export interface Sandbox {
   readonly dynamodb: LocalDynamoDB;
   readonly cognito: LocalCognito;
   readonly lambda: LambdaRunner;
+  readonly stepfunctions: LocalStepFunctions;
+  /** The scheduled reconcile's state machine, as the stack deploys it. */
+  readonly stateMachineArn: string;
   /** The `AWS_ENDPOINT_URL_*` variables (and dummy credentials) that point SDKs and the AWS CLI here. */
   readonly endpointEnv: Record<string, string>;
   cognitoClient(): CognitoIdentityProviderClient;
@@ -63,8 +71,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   mkdirSync(join(stateDir, "dynamodb"), { recursive: true });
   const table = usersTableSpec(config);
   const pool = userPoolSpec(config);
+  const names = resourceNames(config);
   const functions: FunctionSpec[] = [postConfirmationSpec(config)];
   const postConfirmation = functions[0].names.function;
+  const local = (fn: FunctionSpec, endpoints: Record<string, string>) => ({
+    name: fn.names.function,
+    bundleFile: bundleFunction(fn.entry, join(stateDir, "bundles", fn.entry)).file,
+    environment: { ...fn.environment, ...endpoints },
+    timeoutMs: fn.timeoutSeconds * 1000,
+  });
 
   const started: Array<{ stop(): Promise<void> }> = [];
   try {
@@ -77,12 +92,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     started.push(dynamodb);
 
     const lambda = await startLambdaRunner({
-      functions: functions.map((fn) => ({
-        name: fn.names.function,
-        bundleFile: bundleFunction(fn.entry, join(stateDir, "bundles", fn.entry)).file,
-        environment: { ...fn.environment, AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint },
-        timeoutMs: fn.timeoutSeconds * 1000,
-      })),
+      functions: functions.map((fn) => local(fn, { AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint })),
       port: options.ports?.lambda ?? 0,
       host,
       onLog: options.onFunctionLog,
@@ -103,11 +113,30 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     let ids: { userPoolId: string; clientId: string };
     try {
       await ensureUsersTable(dynamo, table);
+      await createTable(dynamo, createScratchTableInput(names.scratchTable));
       ids = await ensureUserPool(setup, pool);
     } finally {
       dynamo.destroy();
       setup.destroy();
     }
+
+    // The scheduled reconcile: the stack's state machine, its worker reading this pool.
+    const worker = reconcileWorkerSpec(config, ids.userPoolId);
+    const stateMachineArn = `arn:aws:states:us-east-1:000000000000:stateMachine:${names.reconcileStateMachine}`;
+    const stepfunctions = await startLocalStepFunctions({
+      stateMachines: [{ arn: stateMachineArn, definition: reconcileDefinition(`arn:aws:lambda:us-east-1:000000000000:function:${worker.names.function}`) }],
+      lambdaEndpoint: lambda.endpoint,
+      port: options.ports?.stepfunctions ?? 0,
+      host,
+    });
+    started.push(stepfunctions);
+    await lambda.add(
+      local(worker, {
+        AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+        AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint,
+        AWS_ENDPOINT_URL_SFN: stepfunctions.endpoint,
+      }),
+    );
 
     return {
       config,
@@ -117,10 +146,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       dynamodb,
       cognito,
       lambda,
+      stepfunctions,
+      stateMachineArn,
       endpointEnv: localAwsEnv({
         AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
         AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint,
         AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+        AWS_ENDPOINT_URL_SFN: stepfunctions.endpoint,
       }),
       cognitoClient: () => localCognitoClient(cognito.endpoint),
       dynamoClient: () => localDynamoDBClient(dynamodb.endpoint),
