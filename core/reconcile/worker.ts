@@ -91,7 +91,9 @@ export interface WorkerContext {
 const HANDOVER_MARGIN_MS = 60_000;
 /** Samples kept in the state (the payload stays small). */
 const SAMPLE = 20;
-/** Candidates stored for verification; beyond this a table is not this pool's, and nothing is verified. */
+/** Candidates verified one by one at most (max with 10% of the rows); beyond that a table is not this pool's. */
+const VERIFY_LIMIT = 1_000;
+/** Candidates stored for verification. */
 const CANDIDATE_CAP = 100_000;
 
 export async function step(input: StepInput, ctx: WorkerContext): Promise<RunState> {
@@ -219,11 +221,11 @@ export async function step(input: StepInput, ctx: WorkerContext): Promise<RunSta
   }
 
   async function verifyPhase(s: RunState): Promise<RunState> {
-    // More candidates than a prune could ever delete: this table is not (only) this pool's. Report, verify nothing.
-    const limit = Math.max(settings.maxPrune ?? 0, Math.max(100, Math.ceil(report.tableRows * 0.05)));
+    // So many candidates that this table is not (only) this pool's: report, and spend no Cognito calls on them.
+    const limit = Math.max(VERIFY_LIMIT, Math.ceil(report.tableRows * 0.1));
     if (s.candidates > limit) {
       report.orphans = s.candidates;
-      report.pruneRefused = `${s.candidates} rows of this table have no user in the pool, more than the safety limit of ${limit}; nothing was verified or deleted: check the pool and the table`;
+      report.pruneRefused = `${s.candidates} rows of this table have no user in the pool; more than ${limit} are not verified one by one, and nothing was deleted: check the pool and the table`;
       report.failed++;
       report.failures.push({ error: report.pruneRefused });
       return { ...s, phase: "done" };
@@ -257,7 +259,8 @@ export async function step(input: StepInput, ctx: WorkerContext): Promise<RunSta
         return { ...s, phase: "done" };
       }
     }
-    const location = `dynamodb://${settings.scratchTableName}/run#${s.runId}/backup#<sub>`;
+    // Kept a month in the scratch table; the report says how to put them back.
+    const location = `user-sync restore --scratch-table ${settings.scratchTableName} --run ${s.runId}`;
     let offset = s.offset;
     while (offset < orphans.length && timeLeft() > 0) {
       const sub = orphans[offset++];

@@ -129,7 +129,10 @@ async function runReconcile(flags: ReconcileFlags): Promise<number> {
   }
 }
 
-async function runRestore(flags: { file: string; table?: string; region?: string; json?: boolean }): Promise<number> {
+async function runRestore(flags: { file?: string; scratchTable?: string; run?: string; table?: string; region?: string; json?: boolean }): Promise<number> {
+  if (!flags.file === !(flags.scratchTable && flags.run)) {
+    throw new UsageError("restore: give --file <backup file> (a CLI prune), or --scratch-table <name> and --run <run id> (a scheduled prune)");
+  }
   const [{ BATCH_CLIENT, createDynamoDBClient }, { restoreRows }, { loadConfig }] = await Promise.all([
     import("../../core/clients"),
     import("./restore"),
@@ -137,7 +140,7 @@ async function runRestore(flags: { file: string; table?: string; region?: string
   ]);
   const dynamodb = createDynamoDBClient(BATCH_CLIENT, { region: flags.region ?? process.env.AWS_REGION ?? loadConfig().region });
   try {
-    const result = await restoreRows(dynamodb, flags.file, flags.table);
+    const result = await restoreRows(dynamodb, flags.file ? { file: flags.file } : { scratchTable: flags.scratchTable!, runId: flags.run! }, flags.table);
     if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else process.stdout.write(`Restored ${result.restored} row(s) into ${result.tables.join(", ") || "-"}; ${result.skipped} skipped (a row with that key exists again).\n`);
     return 0;
@@ -170,8 +173,10 @@ export const registerReconcile: Register = (program: Command, run) => {
 
   program
     .command("restore")
-    .description("Put rows a prune deleted back, from its backup file; a row whose key exists again is left alone")
-    .requiredOption("--file <path>", "the backup file a prune wrote (JSON lines)")
+    .description("Put rows a prune deleted back, from its backup; a row whose key exists again is left alone")
+    .option("--file <path>", "the backup file a CLI prune wrote (JSON lines)")
+    .option("--scratch-table <name>", "a scheduled prune's scratch table (the stack's reconcile_scratch_table_name output)")
+    .option("--run <id>", "the scheduled run (its execution name; the report's backup field names it)")
     .option("--table <name>", "put them into this table instead of the one each line names")
     .option("--region <region>", "AWS region (default: AWS_REGION, else the config's region)")
     .option("--json", "stdout holds only the JSON result")

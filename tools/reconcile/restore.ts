@@ -1,8 +1,9 @@
-/** Puts pruned rows back from a backup file, never over a row that exists again. */
+/** Puts pruned rows back from a backup, never over a row that exists again. */
 import { DescribeTableCommand, PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import type { BackupEntry } from "../../core/reconcile/orphans";
+import { ScratchStore } from "../../core/reconcile/scratch";
 import { isConditionFailure } from "../../core/user-store";
 
 export interface RestoreResult {
@@ -11,7 +12,30 @@ export interface RestoreResult {
   readonly tables: string[];
 }
 
-export async function restoreRows(client: Pick<DynamoDBClient, "send">, file: string, tableOverride?: string): Promise<RestoreResult> {
+/** Where backups come from: a CLI prune's JSON-lines file, or a scheduled run's entries in the scratch table. */
+export type BackupSource = { readonly file: string } | { readonly scratchTable: string; readonly runId: string };
+
+async function* entries(client: Pick<DynamoDBClient, "send">, source: BackupSource): AsyncGenerator<BackupEntry> {
+  if ("runId" in source) {
+    yield* await new ScratchStore(client, source.scratchTable, source.runId).backups();
+    return;
+  }
+  let line = 0;
+  for await (const text of createInterface({ input: createReadStream(source.file), crlfDelay: Infinity })) {
+    line++;
+    if (!text.trim()) continue;
+    let entry: BackupEntry;
+    try {
+      entry = JSON.parse(text);
+      if (!entry.item || !entry.tableName) throw new Error("no item or tableName");
+    } catch (err) {
+      throw new Error(`${source.file}:${line} is not a backup line (${(err as Error).message}); nothing after it was restored`);
+    }
+    yield entry;
+  }
+}
+
+export async function restoreRows(client: Pick<DynamoDBClient, "send">, source: BackupSource, tableOverride?: string): Promise<RestoreResult> {
   const hashKeys = new Map<string, string>();
   const hashKeyOf = async (table: string) => {
     if (!hashKeys.has(table)) {
@@ -22,17 +46,7 @@ export async function restoreRows(client: Pick<DynamoDBClient, "send">, file: st
   };
   let restored = 0;
   let skipped = 0;
-  let line = 0;
-  for await (const text of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
-    line++;
-    if (!text.trim()) continue;
-    let entry: BackupEntry;
-    try {
-      entry = JSON.parse(text);
-      if (!entry.item || !entry.tableName) throw new Error("no item or tableName");
-    } catch (err) {
-      throw new Error(`${file}:${line} is not a backup line (${(err as Error).message}); nothing after it was restored`);
-    }
+  for await (const entry of entries(client, source)) {
     const table = tableOverride ?? entry.tableName;
     try {
       await client.send(

@@ -1,0 +1,140 @@
+/**
+ * The worker's prune path and its guards, step by step as the state machine
+ * calls it: dynalite, and the paged Cognito stand-in behind a real client.
+ */
+import type { UserType } from "@aws-sdk/client-cognito-identity-provider";
+import { BatchWriteItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { execFile } from "node:child_process";
+import { BATCH_CLIENT, createCognitoClient } from "../core/clients";
+import { DEFAULT_ATTRIBUTE_MAP } from "../core/contract";
+import { step, type RunState, type WorkerSettings } from "../core/reconcile/worker";
+import { ScratchStore } from "../core/reconcile/scratch";
+import { buildUserRecord } from "../core/user-record";
+import { LOCAL_CREDENTIALS, localDynamoDBClient } from "../tools/local/clients";
+import { createTable, startLocalDynamoDB, type LocalDynamoDB } from "../tools/local/dynamodb";
+import { startPagedCognito, type PagedCognito } from "../tools/local/paged-cognito";
+import { createScratchTableInput } from "../tools/local/resources";
+import { scanAll } from "./helpers/sandbox";
+
+const POOL = "us-east-1_Worker01";
+const SCRATCH = "worker-scratch";
+let db: LocalDynamoDB;
+let dynamo: DynamoDBClient;
+let cognito: PagedCognito;
+let tables = 0;
+
+const users: UserType[] = Array.from({ length: 200 }, (_, i) => ({
+  Username: `u${i}`,
+  UserStatus: "CONFIRMED",
+  Attributes: [
+    { Name: "sub", Value: `sub-${i}` },
+    { Name: "email", Value: `u${i}@example.com` },
+  ],
+}));
+
+async function tableWith(orphans: number): Promise<string> {
+  const name = `worker-users-${++tables}`;
+  await createTable(dynamo, { TableName: name, BillingMode: "PAY_PER_REQUEST", AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }], KeySchema: [{ AttributeName: "id", KeyType: "HASH" }] });
+  const rows = [
+    ...users.map((u) => buildUserRecord({ userName: u.Username!, userPoolId: POOL, attributes: { sub: u.Attributes![0].Value, email: u.Attributes![1].Value } }, { attributeMap: DEFAULT_ATTRIBUTE_MAP, now: new Date() })),
+    ...Array.from({ length: orphans }, (_, i) => ({ id: `orphan-${i}`, userPoolId: POOL, email: `gone${i}@example.com`, bio: `kept ${i}`, updatedAt: "2026-01-01T00:00:00.000Z" })),
+  ];
+  for (let i = 0; i < rows.length; i += 25) {
+    await dynamo.send(new BatchWriteItemCommand({ RequestItems: { [name]: rows.slice(i, i + 25).map((r) => ({ PutRequest: { Item: marshall(r) } })) } }));
+  }
+  return name;
+}
+
+/** A fixed run id (the execution's name) fixes the filters' salt, so the test does not depend on luck. */
+async function runToEnd(settings: Partial<WorkerSettings> & { tableName: string }, runId = `run-${settings.tableName}`): Promise<{ state: RunState; sizes: number[] }> {
+  const client = createCognitoClient(BATCH_CLIENT, { endpoint: cognito.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+  const sfn = new SFNClient({ region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+  const sizes: number[] = [];
+  let state: RunState | undefined;
+  try {
+    do {
+      state = await step(
+        { state, execution: state ? undefined : `arn:aws:states:us-east-1:000000000000:execution:reconcile:${runId}` },
+        {
+          cognito: client,
+          dynamodb: dynamo,
+          sfn,
+          settings: { userPoolId: POOL, scratchTableName: SCRATCH, attributeMap: DEFAULT_ATTRIBUTE_MAP, rate: 30, sliceMs: 40, prune: false, ...settings },
+          remainingMs: () => 900_000,
+        },
+      );
+      sizes.push(Buffer.byteLength(JSON.stringify(state)));
+    } while (state.phase !== "done");
+  } finally {
+    client.destroy();
+    sfn.destroy();
+  }
+  return { state, sizes };
+}
+
+beforeAll(async () => {
+  db = await startLocalDynamoDB();
+  dynamo = localDynamoDBClient(db.endpoint);
+  await createTable(dynamo, createScratchTableInput(SCRATCH));
+  cognito = await startPagedCognito({ users: () => users, userPoolId: POOL });
+});
+afterAll(async () => {
+  dynamo.destroy();
+  await cognito.stop();
+  await db.stop();
+});
+
+test("a scheduled prune deletes exactly the orphans, each backed up whole in the scratch table first; restore --run puts them back", async () => {
+  const table = await tableWith(20);
+  const before = await scanAll(dynamo, table);
+  const { state, sizes } = await runToEnd({ tableName: table, prune: true });
+  expect(state.steps).toBeGreaterThan(1);
+  expect(Math.max(...sizes)).toBeLessThan(8 * 1024);
+  expect(state.report).toMatchObject({ scanned: 200, orphans: 20, pruned: 20, failed: 0 });
+  expect(state.report.backup).toBe(`user-sync restore --scratch-table ${SCRATCH} --run ${state.runId}`);
+  const after = await scanAll(dynamo, table);
+  expect(after.map((r) => r.id).sort()).toEqual(users.map((u) => u.Attributes![0].Value).sort());
+  const backups = await new ScratchStore(dynamo, SCRATCH, state.runId).backups();
+  expect(backups.map((b) => unmarshall(b.item)).sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+    before.filter((r) => r.id.startsWith("orphan-")).sort((a, b) => a.id.localeCompare(b.id)),
+  );
+
+  const restore = await new Promise<{ code: number; stdout: string }>((resolve) =>
+    execFile(
+      process.execPath,
+      ["bin/user-sync.js", "restore", "--scratch-table", SCRATCH, "--run", state.runId, "--json"],
+      { env: { ...process.env, AWS_ENDPOINT_URL_DYNAMODB: db.endpoint } },
+      (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }),
+    ),
+  );
+  expect(restore.code).toBe(0);
+  expect(JSON.parse(restore.stdout)).toEqual({ restored: 20, skipped: 0, tables: [table] });
+  expect((await scanAll(dynamo, table)).sort((a, b) => a.id.localeCompare(b.id))).toEqual(before.sort((a, b) => a.id.localeCompare(b.id)));
+}, 60_000);
+
+test("without prune configured, orphans are only reported", async () => {
+  const table = await tableWith(5);
+  const { state } = await runToEnd({ tableName: table });
+  expect(state.report).toMatchObject({ orphans: 5, pruned: 0, failed: 0 });
+  expect(await scanAll(dynamo, table)).toHaveLength(205);
+}, 60_000);
+
+test("more orphans than the safety limit: the scheduled prune is refused and nothing is deleted", async () => {
+  const table = await tableWith(120);
+  const { state } = await runToEnd({ tableName: table, prune: true, maxPrune: 110 });
+  expect(state.report).toMatchObject({ orphans: 120, pruned: 0, failed: 1 });
+  expect(state.report.pruneRefused).toMatch(/120 orphan rows exceed the safety limit of 110/);
+  expect(await scanAll(dynamo, table)).toHaveLength(320);
+}, 60_000);
+
+test("a table that is not this pool's (more candidates than 1,000 and 10% of rows) is reported, not verified", async () => {
+  const table = await tableWith(1200);
+  const callsBefore = cognito.calls.length;
+  const { state } = await runToEnd({ tableName: table, prune: true });
+  expect(state.report.pruneRefused).toMatch(/1200 rows of this table have no user in the pool; more than 1000 are not verified/);
+  // No lookup by sub for any of them: only the listing.
+  expect(cognito.calls.slice(callsBefore).filter((c) => c.input.Filter)).toEqual([]);
+  expect(await scanAll(dynamo, table)).toHaveLength(1400);
+}, 60_000);
