@@ -97,6 +97,9 @@ test("names are stage-prefixed and the function env names the table", () => {
     USERS_TABLE_NAME: "user-sync-prod-users",
     USER_ATTRIBUTE_MAP: JSON.stringify(DEFAULT_ATTRIBUTE_MAP),
     AMPLIFY_TYPENAME: "User",
+    AMPLIFY_OWNER_FIELD: "owner",
+    AMPLIFY_OWNER_FORMAT: "{sub}::{username}",
+    AMPLIFY_CONFLICT_DETECTION: "true",
   });
 });
 

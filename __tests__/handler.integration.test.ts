@@ -2,7 +2,7 @@
  * The built bundle, run as Lambda would run it, against a real DynamoDB API
  * (dynalite on a free loopback port).
  */
-import { GetItemCommand, ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { GetItemCommand, PutItemCommand, ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { mkdtempSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
@@ -277,4 +277,49 @@ test("a bundle with only USERS_TABLE_NAME set still copies the documented defaul
   } finally {
     await bare.stop();
   }
+});
+
+describe("a single-table key layout (pk = USER#{sub}, sk = PROFILE)", () => {
+  const SINGLE = "user-sync-test-single";
+  const layoutEnv = {
+    USER_SYNC_TABLE_EXISTING: SINGLE,
+    USER_SYNC_TABLE_PARTITION_KEY: "pk",
+    USER_SYNC_TABLE_PARTITION_KEY_VALUE: "USER#{sub}",
+    USER_SYNC_TABLE_SORT_KEY: "sk",
+    USER_SYNC_TABLE_SORT_KEY_VALUE: "PROFILE",
+  };
+  const config = loadConfig({ env: layoutEnv });
+  let single: LambdaRunner;
+
+  beforeAll(async () => {
+    await createTable(client, createTableInput(usersTableSpec(config)));
+    single = await runner({ ...postConfirmationSpec(config).environment, AWS_ENDPOINT_URL_DYNAMODB: db.endpoint });
+  });
+  afterAll(async () => {
+    await single?.stop();
+  });
+  const getSingle = async (sub: string) => {
+    const res = await client.send(new GetItemCommand({ TableName: SINGLE, Key: { pk: { S: `USER#${sub}` }, sk: { S: "PROFILE" } }, ConsistentRead: true }));
+    return res.Item ? unmarshall(res.Item) : undefined;
+  };
+
+  test("the row is keyed by the layout; a second delivery leaves it as it was", async () => {
+    const event = uniqueEvent(60);
+    const sub = event.request.userAttributes.sub;
+    expect((await single.invoke(FN, event)).functionError).toBeUndefined();
+    const first = await getSingle(sub);
+    expect(first).toMatchObject({ pk: `USER#${sub}`, sk: "PROFILE", username: "user60", email: "user60@example.com" });
+    expect(first).not.toHaveProperty("id");
+    expect((await single.invoke(FN, event)).functionError).toBeUndefined();
+    expect(await getSingle(sub)).toEqual(first);
+    expect(single.logs(FN).map((l) => JSON.parse(l)).filter((l) => l.sub === sub).map((l) => l.outcome)).toEqual(["created", "exists"]);
+  });
+
+  test("another entity in the same partition is not a row's existence: the profile is still created", async () => {
+    const event = uniqueEvent(61);
+    const sub = event.request.userAttributes.sub;
+    await client.send(new PutItemCommand({ TableName: SINGLE, Item: { pk: { S: `USER#${sub}` }, sk: { S: "ORDER#1" }, total: { N: "12" } } }));
+    expect((await single.invoke(FN, event)).functionError).toBeUndefined();
+    expect(await getSingle(sub)).toMatchObject({ sk: "PROFILE", email: "user61@example.com" });
+  });
 });

@@ -32,8 +32,8 @@ describeWithTerraform("plan summary against an adversarial plan", () => {
       config: loadConfig({ env: { USER_SYNC_OFFLINE_PLAN: "true", USER_SYNC_PACKAGING: "asset" } }),
       bundleRoot: mkdtempSync(join(tmpdir(), "user-sync-bundle-")),
     });
-    const role = stack.postConfirmation.role;
-    const tableArn = stack.table.table.arn;
+    const role = stack.userSync.postConfirmation.role;
+    const tableArn = stack.userSync.table.tableArn;
     // A second policy whose JSON is unknown at plan time (it embeds the table ARN).
     new IamRolePolicy(stack, "sneaky-json", { role: role.id, policy: statement({ Action: "dynamodb:*", Resource: tableArn }) });
     // The same through jsonencode: the configuration holds HCL, not JSON.
@@ -47,8 +47,8 @@ describeWithTerraform("plan summary against an adversarial plan", () => {
       assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }] }),
       inlinePolicy: [{ name: "everything", policy: statement({ Action: "*:*", Resource: "*" }) }],
     });
-    new LambdaFunctionUrl(stack, "public-url", { functionName: stack.postConfirmation.function.functionName, authorizationType: "NONE" });
-    new LambdaPermission(stack, "anyone", { functionName: stack.postConfirmation.function.functionName, action: "lambda:InvokeFunction", principal: "*" });
+    new LambdaFunctionUrl(stack, "public-url", { functionName: stack.userSync.postConfirmation.function.functionName, authorizationType: "NONE" });
+    new LambdaPermission(stack, "anyone", { functionName: stack.userSync.postConfirmation.function.functionName, action: "lambda:InvokeFunction", principal: "*" });
     app.synth();
 
     const { env, mirror } = offlineTerraformEnv(process.env);

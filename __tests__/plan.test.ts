@@ -186,3 +186,41 @@ test("wildcards are flagged except the log-stream part of one log group", () => 
   expect(isWildcard("arn:aws:dynamodb:us-east-1:123456789012:table/*")).toBe(true);
   expect(isWildcard("*")).toBe(true);
 });
+
+describeWithTerraform("offline terraform plan of an adopting stage (existing table and pool, single-table layout, Amplify)", () => {
+  let result: PlanResult;
+  beforeAll(() => {
+    const adopt = env({
+      USER_SYNC_STAGE: "adopt",
+      USER_SYNC_TABLE_EXISTING: "AppTable",
+      USER_SYNC_TABLE_PARTITION_KEY: "pk",
+      USER_SYNC_TABLE_PARTITION_KEY_VALUE: "USER#{sub}",
+      USER_SYNC_TABLE_SORT_KEY: "sk",
+      USER_SYNC_TABLE_SORT_KEY_VALUE: "PROFILE",
+      USER_SYNC_USER_POOL_EXISTING: "us-east-1_Existing1",
+      USER_SYNC_AMPLIFY_TYPENAME: "User",
+    });
+    result = runPlan({ offline: true, env: adopt, outdir: mkdtempSync(join(tmpdir(), "user-sync-plan-adopt-")), log: () => undefined });
+  }, 180_000);
+
+  test("creates no pool, client, group or Users table; only the scratch table", () => {
+    const types = result.plan.resource_changes.filter((rc: any) => rc.change.actions.join() === "create").map((rc: any) => rc.type);
+    for (const type of ["aws_cognito_user_pool", "aws_cognito_user_pool_client", "aws_cognito_user_group"]) expect(types).not.toContain(type);
+    expect(types.filter((t: string) => t === "aws_dynamodb_table")).toHaveLength(1);
+    expect(result.plan.errored).toBe(false);
+  });
+
+  test("the permission names the existing pool's ARN and the functions the existing table and layout", () => {
+    const permission = result.plan.configuration.root_module.resources.find((r: any) => r.type === "aws_lambda_permission");
+    expect(permission.expressions.source_arn.constant_value).toMatch(/^arn:\$\{element\(split\(":", aws_iam_role\.post-confirmation_role_F69A47F7\.arn\), 1\)\}:cognito-idp:us-east-1:.*:userpool\/us-east-1_Existing1$/);
+    const fn = result.plan.resource_changes.find((rc: any) => rc.type === "aws_lambda_function" && rc.name.startsWith("post-confirmation")).change.after;
+    expect(fn.environment[0].variables).toMatchObject({ USERS_TABLE_NAME: "AppTable", AMPLIFY_TYPENAME: "User" });
+    expect(JSON.parse(fn.environment[0].variables.USERS_TABLE_KEY_LAYOUT)).toEqual({ partitionKey: { name: "pk", value: "USER#{sub}" }, sortKey: { name: "sk", value: "PROFILE" } });
+  });
+
+  test("the summary says what is not managed here, and finds no risk", () => {
+    expect(result.summary.markdown).toContain("The Users table AppTable is not managed by this stack (table.existing)");
+    expect(result.summary.markdown).toContain("The user pool us-east-1_Existing1 is not managed by this stack (userPool.existing)");
+    expect(result.summary.risks).toEqual([]);
+  });
+});

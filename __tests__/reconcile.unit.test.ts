@@ -277,3 +277,14 @@ test("SDK clients fail a request that gets no answer instead of waiting forever"
     blackhole.close();
   }
 });
+
+test("a shared table whose key layout cannot tell user rows apart is never pruned", async () => {
+  const table = await freshTable();
+  await dynamo.send(new PutItemCommand({ TableName: table, Item: marshall({ id: "invoice-7", total: 12 }) }));
+  const backup = memoryBackup();
+  const report = await reconcile(options(table, (await mockCognito([user(1)])).client, { pruneOrphans: true, userRowsAmbiguous: true, backup }));
+  expect(report).toMatchObject({ orphans: 1, pruned: 0, failed: 1 });
+  expect(report.pruneRefused).toMatch(/cannot tell user rows from other items in this shared table; give the keys a fixed part \(e\.g\. USER#\{sub\}\)/);
+  expect(backup.entries).toEqual([]);
+  expect((await scanAll(dynamo, table)).map((r) => r.id).sort()).toEqual(["invoice-7", "sub-00001"]);
+});

@@ -1,6 +1,6 @@
-import { DEFAULT_ATTRIBUTE_MAP } from "../core/contract";
+import { DEFAULT_ATTRIBUTE_MAP, layoutIsDistinctive, subOfKey } from "../core/contract";
 import { functionEnvironment, readFunctionSettings } from "../core/function-settings";
-import { attributesFromList, buildUserRecord, InvalidUserError } from "../core/user-record";
+import { attributesFromList, buildUserRecord, InvalidUserError, syncOwnedFields } from "../core/user-record";
 import { createIfAbsentInput } from "../core/user-store";
 import { cognitoLocalEvent, dzoneStyleEvent } from "./fixtures/events";
 
@@ -111,7 +111,8 @@ describe("buildUserRecord", () => {
   });
 
   test("Amplify mode adds __typename, _version 1 and _lastChangedAt in epoch ms", () => {
-    const record = buildUserRecord(fromEvent(dzoneStyleEvent()), { ...options, amplifyTypename: "User" });
+    const amplify = { typename: "User", ownerField: "owner", ownerFormat: "{sub}::{username}", conflictDetection: true };
+    const record = buildUserRecord(fromEvent(dzoneStyleEvent()), { ...options, amplify });
     expect(record).toMatchObject({ __typename: "User", _version: 1, _lastChangedAt: now.getTime() });
     expect(buildUserRecord(fromEvent(dzoneStyleEvent()), options)).not.toHaveProperty("__typename");
   });
@@ -140,14 +141,20 @@ describe("readFunctionSettings", () => {
     expect(readFunctionSettings({ USERS_TABLE_NAME: "t", USER_ATTRIBUTE_MAP: '{"given_name":"g"}', AMPLIFY_TYPENAME: "User" })).toEqual({
       tableName: "t",
       attributeMap: { given_name: "g" },
-      amplifyTypename: "User",
+      keyLayout: undefined,
+      amplify: { typename: "User", ownerField: "owner", ownerFormat: "{sub}::{username}", conflictDetection: true },
     });
   });
   test("no attribute map in the environment means the documented default map", () => {
     expect(readFunctionSettings({ USERS_TABLE_NAME: "t" }).attributeMap).toEqual(DEFAULT_ATTRIBUTE_MAP);
   });
   test("what functionEnvironment writes, readFunctionSettings reads back", () => {
-    const settings = { tableName: "t", attributeMap: { "custom:plan": "plan" }, amplifyTypename: "User" };
+    const settings = {
+      tableName: "t",
+      attributeMap: { "custom:plan": "plan" },
+      keyLayout: { partitionKey: { name: "pk", value: "USER#{sub}" }, sortKey: { name: "sk", value: "PROFILE" } },
+      amplify: { typename: "User", ownerField: undefined, ownerFormat: "{username}", conflictDetection: false },
+    };
     expect(readFunctionSettings(functionEnvironment(settings))).toEqual(settings);
   });
   test("missing table name or a bad map is a clear error", () => {
@@ -166,5 +173,58 @@ describe("writeBudgetMs", () => {
     expect(writeBudgetMs({ getRemainingTimeInMillis: () => 9_000 })).toBe(4_700);
     expect(writeBudgetMs({ getRemainingTimeInMillis: () => 100 })).toBe(0);
     expect(writeBudgetMs(undefined)).toBe(4_700);
+  });
+});
+
+describe("Amplify model rows", () => {
+  const amplify = { typename: "User", ownerField: "owner", ownerFormat: "{sub}::{username}", conflictDetection: true };
+  const { AMPLIFY_USER_ROW } = require("./fixtures/amplify") as typeof import("./fixtures/amplify");
+  const typeOf = (v: unknown) => (typeof v === "string" && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(v) ? "AWSDateTime" : typeof v);
+
+  test("a row the trigger writes carries every field Amplify writes, in Amplify's formats", () => {
+    const user = { userName: "ian.mccallum", userPoolId: "us-east-1_x", attributes: { sub: AMPLIFY_USER_ROW.id, email: "ian@example.com" } };
+    const row = buildUserRecord(user, { attributeMap: {}, amplify, now: new Date(AMPLIFY_USER_ROW._lastChangedAt) });
+    for (const field of ["id", "__typename", "owner", "createdAt", "updatedAt", "_version", "_lastChangedAt"] as const) {
+      expect([field, typeOf(row[field])]).toEqual([field, typeOf(AMPLIFY_USER_ROW[field])]);
+    }
+    expect(row).toMatchObject({ id: AMPLIFY_USER_ROW.id, __typename: "User", owner: AMPLIFY_USER_ROW.owner, _version: 1, _lastChangedAt: AMPLIFY_USER_ROW._lastChangedAt });
+    expect(row.createdAt).toBe(AMPLIFY_USER_ROW.createdAt);
+  });
+
+  test("the owner follows the configured format and field; without conflict detection there is no _version", () => {
+    const user = { userName: "u1", userPoolId: "p", attributes: { sub: "s1" } };
+    expect(buildUserRecord(user, { attributeMap: {}, amplify: { ...amplify, ownerField: "ownerId", ownerFormat: "{sub}", conflictDetection: false }, now })).toMatchObject({
+      ownerId: "s1",
+      __typename: "User",
+    });
+    const plain = buildUserRecord(user, { attributeMap: {}, amplify: { ...amplify, conflictDetection: false }, now });
+    expect(plain).not.toHaveProperty("_version");
+    expect(plain).not.toHaveProperty("_lastChangedAt");
+    expect(plain.owner).toBe("s1::u1");
+  });
+
+  test("the owner field is sync-owned; app fields are not", () => {
+    expect(syncOwnedFields({ attributeMap: { given_name: "givenName" }, amplify })).toEqual(["username", "email", "emailVerified", "userPoolId", "givenName", "__typename", "owner"]);
+  });
+});
+
+describe("single-table key layouts", () => {
+  const layout = { partitionKey: { name: "pk", value: "USER#{sub}" }, sortKey: { name: "sk", value: "PROFILE" } };
+  test("rows are keyed by the layout, and the sub is read back from a key", () => {
+    const row = buildUserRecord({ userName: "u", userPoolId: "p", attributes: { sub: "abc" } }, { attributeMap: {}, keyLayout: layout, now });
+    expect(row).toMatchObject({ pk: "USER#abc", sk: "PROFILE" });
+    expect(row).not.toHaveProperty("id");
+    expect(subOfKey(layout, { pk: "USER#abc", sk: "PROFILE" })).toBe("abc");
+    expect(subOfKey(layout, { pk: "ORDER#abc", sk: "PROFILE" })).toBeUndefined();
+    expect(subOfKey(layout, { pk: "USER#abc", sk: "ORDER#1" })).toBeUndefined();
+    expect(subOfKey(layout, { pk: "USER#", sk: "PROFILE" })).toBeUndefined();
+  });
+  test("the conditional put names the layout's partition key", () => {
+    expect(createIfAbsentInput("t", { pk: "USER#abc", sk: "PROFILE" }, layout).ExpressionAttributeNames).toEqual({ "#key": "pk" });
+  });
+  test("a layout tells user rows apart only with a fixed part", () => {
+    expect(layoutIsDistinctive(layout)).toBe(true);
+    expect(layoutIsDistinctive({ partitionKey: { name: "id", value: "{sub}" } })).toBe(false);
+    expect(layoutIsDistinctive({ partitionKey: { name: "pk", value: "{sub}" }, sortKey: { name: "sk", value: "PROFILE" } })).toBe(true);
   });
 });

@@ -3,42 +3,49 @@
  * stack (and the sandbox) and read back by the function: one encoder, one
  * decoder, so the two cannot disagree.
  */
-import { attributeMapProblems, DEFAULT_ATTRIBUTE_MAP, FUNCTION_ENV } from "./contract";
+import { attributeMapProblems, DEFAULT_ATTRIBUTE_MAP, DEFAULT_KEY_LAYOUT, FUNCTION_ENV, keyLayoutProblems, type KeyLayout } from "./contract";
+import { DEFAULT_OWNER_FORMAT, type RowMapping } from "./user-record";
 
-export interface FunctionSettings {
+export interface FunctionSettings extends RowMapping {
   /** The Users table. */
   readonly tableName: string;
-  /** Cognito attribute -> row field. @default DEFAULT_ATTRIBUTE_MAP */
-  readonly attributeMap: Readonly<Record<string, string>>;
-  /** Amplify DataStore fields with this `__typename`. @default undefined (off) */
-  readonly amplifyTypename?: string;
 }
 
-/** The environment variables that carry these settings. */
+/** The environment variables that carry these settings (defaults are left out). */
 export function functionEnvironment(settings: FunctionSettings): Record<string, string> {
   const env: Record<string, string> = {
     [FUNCTION_ENV.tableName]: settings.tableName,
     [FUNCTION_ENV.attributeMap]: JSON.stringify(settings.attributeMap),
   };
-  if (settings.amplifyTypename) env[FUNCTION_ENV.amplifyTypename] = settings.amplifyTypename;
+  if (settings.keyLayout && JSON.stringify(settings.keyLayout) !== JSON.stringify(DEFAULT_KEY_LAYOUT)) {
+    env[FUNCTION_ENV.keyLayout] = JSON.stringify(settings.keyLayout);
+  }
+  if (settings.amplify) {
+    env[FUNCTION_ENV.amplifyTypename] = settings.amplify.typename;
+    env[FUNCTION_ENV.amplifyOwnerField] = settings.amplify.ownerField ?? "";
+    env[FUNCTION_ENV.amplifyOwnerFormat] = settings.amplify.ownerFormat;
+    env[FUNCTION_ENV.amplifyConflictDetection] = String(settings.amplify.conflictDetection);
+  }
   return env;
 }
 
-/** Reads the settings back; a missing attribute map means the documented default. */
+function json(env: NodeJS.ProcessEnv, name: string, what: string): unknown {
+  try {
+    return JSON.parse(env[name]!);
+  } catch {
+    throw new Error(`${name} is not valid JSON; it must be ${what}`);
+  }
+}
+
+/** Reads the settings back; anything absent means the documented default. */
 export function readFunctionSettings(env: NodeJS.ProcessEnv): FunctionSettings {
   const tableName = env[FUNCTION_ENV.tableName];
   if (!tableName) {
     throw new Error(`${FUNCTION_ENV.tableName} is not set; it must name the Users table (the stack sets it)`);
   }
   let attributeMap: Readonly<Record<string, string>> = DEFAULT_ATTRIBUTE_MAP;
-  const rawMap = env[FUNCTION_ENV.attributeMap];
-  if (rawMap) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(rawMap);
-    } catch {
-      throw new Error(`${FUNCTION_ENV.attributeMap} is not valid JSON; it must be an object of Cognito attribute -> row field`);
-    }
+  if (env[FUNCTION_ENV.attributeMap]) {
+    const parsed = json(env, FUNCTION_ENV.attributeMap, "an object of Cognito attribute -> row field");
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
       throw new Error(`${FUNCTION_ENV.attributeMap} must be a JSON object of Cognito attribute -> row field`);
     }
@@ -46,7 +53,26 @@ export function readFunctionSettings(env: NodeJS.ProcessEnv): FunctionSettings {
     if (problems.length > 0) throw new Error(problems.join("; "));
     attributeMap = parsed as Record<string, string>;
   }
-  return { tableName, attributeMap, amplifyTypename: env[FUNCTION_ENV.amplifyTypename] || undefined };
+  let keyLayout: KeyLayout | undefined;
+  if (env[FUNCTION_ENV.keyLayout]) {
+    keyLayout = json(env, FUNCTION_ENV.keyLayout, 'a key layout such as {"partitionKey":{"name":"pk","value":"USER#{sub}"}}') as KeyLayout;
+    const problems = keyLayoutProblems(keyLayout, FUNCTION_ENV.keyLayout);
+    if (problems.length > 0) throw new Error(problems.join("; "));
+  }
+  const typename = env[FUNCTION_ENV.amplifyTypename];
+  return {
+    tableName,
+    attributeMap,
+    keyLayout,
+    amplify: typename
+      ? {
+          typename,
+          ownerField: env[FUNCTION_ENV.amplifyOwnerField] === undefined ? "owner" : env[FUNCTION_ENV.amplifyOwnerField] || undefined,
+          ownerFormat: env[FUNCTION_ENV.amplifyOwnerFormat] || DEFAULT_OWNER_FORMAT,
+          conflictDetection: env[FUNCTION_ENV.amplifyConflictDetection] !== "false",
+        }
+      : undefined,
+  };
 }
 
 /** The reconcile worker's settings, besides the row mapping. */

@@ -19,12 +19,30 @@ export interface CognitoUser {
   readonly lastModified?: Date;
 }
 
+/**
+ * Rows an Amplify GraphQL API (owner authorization) can read and list:
+ * `__typename`, `createdAt`/`updatedAt` as AWSDateTime, the owner field,
+ * and with DataStore conflict detection `_version` and `_lastChangedAt`.
+ */
+export interface AmplifyMapping {
+  /** The model's name, e.g. "User". */
+  readonly typename: string;
+  /** The owner rule's field. @default "owner" (undefined: no owner field) */
+  readonly ownerField?: string;
+  /** How the owner value is made: `{sub}` and `{username}` are replaced. @default "{sub}::{username}" (Amplify's default identity claim) */
+  readonly ownerFormat: string;
+  /** DataStore conflict detection: `_version`, `_lastChangedAt` (and soft deletes). @default true */
+  readonly conflictDetection: boolean;
+}
+
+export const DEFAULT_OWNER_FORMAT = "{sub}::{username}";
+
 /** How rows are made from users: the same for every reader and writer. */
 export interface RowMapping {
   /** Cognito attribute -> row field for the optional attributes to copy. */
   readonly attributeMap: Readonly<Record<string, string>>;
-  /** When set, adds Amplify DataStore fields with this `__typename`. @default off */
-  readonly amplifyTypename?: string;
+  /** Amplify model fields. @default off */
+  readonly amplify?: AmplifyMapping;
   /** @default DEFAULT_KEY_LAYOUT (`id` = sub) */
   readonly keyLayout?: KeyLayout;
 }
@@ -85,7 +103,8 @@ export function subOf(user: Pick<CognitoUser, "attributes">): string {
  * the app's and is never written (createdAt is written once, on creation).
  */
 export function syncOwnedFields(mapping: RowMapping): string[] {
-  return [...CORE_SYNC_FIELDS, ...Object.values(mapping.attributeMap), ...(mapping.amplifyTypename ? ["__typename"] : [])];
+  const amplify = mapping.amplify ? ["__typename", ...(mapping.amplify.ownerField ? [mapping.amplify.ownerField] : [])] : [];
+  return [...CORE_SYNC_FIELDS, ...Object.values(mapping.attributeMap), ...amplify];
 }
 
 /** The sync-owned values Cognito's current attributes make (absent attributes are left out). */
@@ -106,7 +125,13 @@ export function syncOwnedValues(user: CognitoUser, mapping: RowMapping): UserRec
       : text(`attribute ${attribute}`, attributes[attribute]);
     if (value !== undefined) values[field] = value;
   }
-  if (mapping.amplifyTypename) values.__typename = mapping.amplifyTypename;
+  if (mapping.amplify) {
+    values.__typename = mapping.amplify.typename;
+    const sub = attributes.sub;
+    if (mapping.amplify.ownerField && typeof sub === "string" && sub !== "") {
+      values[mapping.amplify.ownerField] = mapping.amplify.ownerFormat.replace("{sub}", sub).replace("{username}", username ?? sub);
+    }
+  }
   return values;
 }
 
@@ -118,7 +143,7 @@ export function buildUserRecord(user: CognitoUser, options: UserRecordOptions): 
   record.createdAt = timestamp;
   record.updatedAt = timestamp;
   if (user.lastModified) record.cognitoModifiedAt = user.lastModified.toISOString();
-  if (options.amplifyTypename) {
+  if (options.amplify?.conflictDetection) {
     record._version = 1;
     record._lastChangedAt = options.now.getTime();
   }

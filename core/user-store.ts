@@ -57,8 +57,8 @@ export interface RefreshOptions {
    * make a row older than what Cognito held when it was read.
    */
   readonly sourceModified?: Date;
-  /** Amplify DataStore: bump `_version`, set `_lastChangedAt`. @default false */
-  readonly amplify?: boolean;
+  /** Amplify DataStore conflict detection: bump `_version`, set `_lastChangedAt`. @default false */
+  readonly conflictDetection?: boolean;
 }
 
 /**
@@ -86,14 +86,14 @@ export function refreshInput(tableName: string, key: Record<string, string>, dif
     // ISO-8601 strings of one format compare in time order.
     conditions.push("(attribute_not_exists(#src) OR #src <= :src)");
   }
-  if (options.amplify) {
+  if (options.conflictDetection) {
     names["#version"] = "_version";
     names["#lastChangedAt"] = "_lastChangedAt";
     values[":one"] = 1;
     values[":lastChangedAt"] = options.now.getTime();
     sets.push("#lastChangedAt = :lastChangedAt");
   }
-  const update = [`SET ${sets.join(", ")}`, ...(options.amplify ? ["ADD #version :one"] : []), ...(removes.length ? [`REMOVE ${removes.join(", ")}`] : [])];
+  const update = [`SET ${sets.join(", ")}`, ...(options.conflictDetection ? ["ADD #version :one"] : []), ...(removes.length ? [`REMOVE ${removes.join(", ")}`] : [])];
   return {
     TableName: tableName,
     Key: marshall(key),

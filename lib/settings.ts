@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
-import { attributeMapProblems, DEFAULT_ATTRIBUTE_MAP } from "../core/contract";
+import { attributeMapProblems, CORE_ROW_FIELDS, DEFAULT_ATTRIBUTE_MAP, keyLayoutProblems, keyNames, type KeyLayout } from "../core/contract";
 
 /** How the value of an environment variable becomes a setting value. */
 type EnvKind = "string" | "number" | "boolean" | "json";
@@ -141,6 +141,30 @@ export const settingsSchema = z.strictObject({
       doc: "Adds Amplify DataStore fields (`__typename` = this value, `_version: 1`, `_lastChangedAt`).",
     },
   ),
+  amplifyOwnerField: setting(
+    z.string().regex(/^([A-Za-z][A-Za-z0-9_]{0,63})?$/, { error: (iss) => `${shown(iss.input)} is not a field name; use e.g. owner, or "" for no owner field` }),
+    {
+      env: "USER_SYNC_AMPLIFY_OWNER_FIELD",
+      envKind: "string",
+      default: "owner",
+      doc: 'Amplify mode: the owner rule\'s field (`ownerField`); `""` writes none.',
+    },
+  ),
+  amplifyOwnerFormat: setting(
+    z.string().refine((v) => v.includes("{sub}") || v.includes("{username}"), { error: (iss) => `${shown(iss.input)} must hold {sub} or {username}` }),
+    {
+      env: "USER_SYNC_AMPLIFY_OWNER_FORMAT",
+      envKind: "string",
+      default: "{sub}::{username}",
+      doc: "Amplify mode: the owner value; `{sub}::{username}` is Amplify's default identity claim (use `{username}` or `{sub}` if your rule sets `identityClaim`).",
+    },
+  ),
+  amplifyConflictDetection: setting(boolean, {
+    env: "USER_SYNC_AMPLIFY_CONFLICT_DETECTION",
+    envKind: "boolean",
+    default: true,
+    doc: "Amplify mode: DataStore conflict detection is on: rows carry `_version` and `_lastChangedAt`, and deletes are tombstones (`_deleted`, `_ttl`).",
+  }),
   packaging: setting(z.enum(["archive", "asset"], { error: (iss) => `${shown(iss.input)} is not a packaging mode; use archive or asset` }), {
     env: "USER_SYNC_PACKAGING",
     envKind: "string",
@@ -264,6 +288,68 @@ export const settingsSchema = z.strictObject({
     default: false,
     doc: "Provider skips credential, account-id and metadata checks; set by `npm run plan -- --offline`.",
   }),
+  table: z
+    .strictObject({
+      existing: optionalSetting(
+        z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, { error: (iss) => `${shown(iss.input)} is not a DynamoDB table name` }),
+        {
+          env: "USER_SYNC_TABLE_EXISTING",
+          envKind: "string",
+          defaultText: "a new table",
+          doc: "An existing table to write to (yours, or an Amplify model's); the stack then creates no table and grants on that table's ARN.",
+        },
+      ),
+      partitionKey: setting(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,254}$/, { error: (iss) => `${shown(iss.input)} is not an attribute name` }), {
+        env: "USER_SYNC_TABLE_PARTITION_KEY",
+        envKind: "string",
+        default: "id",
+        doc: "The partition key's attribute name.",
+      }),
+      partitionKeyValue: setting(z.string().min(1), {
+        env: "USER_SYNC_TABLE_PARTITION_KEY_VALUE",
+        envKind: "string",
+        default: "{sub}",
+        doc: "How the partition key is made from the user: `{sub}`, or a template such as `USER#{sub}`.",
+      }),
+      sortKey: optionalSetting(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,254}$/, { error: (iss) => `${shown(iss.input)} is not an attribute name` }), {
+        env: "USER_SYNC_TABLE_SORT_KEY",
+        envKind: "string",
+        defaultText: "none",
+        doc: "A sort key's attribute name, for single-table designs.",
+      }),
+      sortKeyValue: optionalSetting(z.string().min(1), {
+        env: "USER_SYNC_TABLE_SORT_KEY_VALUE",
+        envKind: "string",
+        defaultText: "none",
+        doc: "The sort key's value: fixed (`PROFILE`) or a template (`USER#{sub}`).",
+      }),
+      shared: setting(boolean, {
+        env: "USER_SYNC_TABLE_SHARED",
+        envKind: "boolean",
+        default: false,
+        doc: "The table holds other entities too: only items matching the key layout are user rows, and orphan pruning needs a key with a fixed part.",
+      }),
+      streamView: optionalSetting(
+        z.enum(["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"], { error: (iss) => `${shown(iss.input)} is not a stream view; use NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES or KEYS_ONLY` }),
+        {
+          env: "USER_SYNC_TABLE_STREAM_VIEW",
+          envKind: "string",
+          defaultText: "no stream",
+          doc: "A DynamoDB stream on the table the stack creates, for more consumers of the rows (README: fan-out).",
+        },
+      ),
+    })
+    .prefault({}),
+  userPool: z
+    .strictObject({
+      existing: optionalSetting(z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, { error: (iss) => `${shown(iss.input)} is not a user pool id such as us-east-1_AbC123` }), {
+        env: "USER_SYNC_USER_POOL_EXISTING",
+        envKind: "string",
+        defaultText: "a new pool",
+        doc: "An existing user pool: the stack creates no pool or client, and `user-sync attach` sets its PostConfirmation trigger.",
+      }),
+    })
+    .prefault({}),
   backend: z
     .strictObject({
       bucket: optionalSetting(
@@ -317,7 +403,7 @@ export interface SettingInfo extends SettingMeta {
 function leaves(schema: z.ZodType, prefix = ""): SettingInfo[] {
   const meta = registry.get(schema);
   if (meta) return [{ key: prefix, ...meta }];
-  const inner = schema instanceof z.ZodDefault || schema instanceof z.ZodOptional ? schema.unwrap() : schema;
+  const inner = schema instanceof z.ZodDefault || schema instanceof z.ZodPrefault || schema instanceof z.ZodOptional ? schema.unwrap() : schema;
   if (!(inner instanceof z.ZodObject)) return [];
   return Object.entries(inner.shape as Record<string, z.ZodType>).flatMap(([k, s]) => leaves(s, prefix ? `${prefix}.${k}` : k));
 }
@@ -395,6 +481,38 @@ function setPath(target: Record<string, any>, key: string, value: unknown): void
   node[parts[parts.length - 1]] = value;
 }
 
+/** The row key layout the settings describe. */
+export function keyLayoutOf(config: Pick<Parsed, "table">): KeyLayout {
+  const { partitionKey, partitionKeyValue, sortKey, sortKeyValue } = config.table;
+  return {
+    partitionKey: { name: partitionKey, value: partitionKeyValue },
+    ...(sortKey ? { sortKey: { name: sortKey, value: sortKeyValue ?? "" } } : {}),
+  };
+}
+
+/** Settings of the table that only make sense together. */
+function tableProblems(config: Parsed): string[] {
+  const problems: string[] = [];
+  const t = config.table;
+  if (t.sortKey && !t.sortKeyValue) problems.push("table.sortKey (USER_SYNC_TABLE_SORT_KEY): set, but table.sortKeyValue is not; give its value, e.g. PROFILE");
+  if (t.sortKeyValue && !t.sortKey) problems.push("table.sortKeyValue (USER_SYNC_TABLE_SORT_KEY_VALUE): set, but table.sortKey is not; name the sort key attribute too");
+  if (!(t.sortKey && !t.sortKeyValue)) problems.push(...keyLayoutProblems(keyLayoutOf(config), "table"));
+  if (t.existing && t.streamView) problems.push("table.streamView (USER_SYNC_TABLE_STREAM_VIEW): the stack does not manage an existing table; enable its stream yourself, or remove it");
+  if (t.existing && config.emailIndex) problems.push("emailIndex (USER_SYNC_EMAIL_INDEX): the stack cannot add an index to an existing table; remove it");
+  const keys = keyNames(keyLayoutOf(config));
+  const owner = config.amplifyTypename && config.amplifyOwnerField ? [config.amplifyOwnerField] : [];
+  for (const [attribute, field] of Object.entries(config.attributeMap)) {
+    if ([...keys, ...owner].includes(field)) problems.push(`attributeMap (USER_SYNC_ATTRIBUTE_MAP): row field ${shown(field)} for ${attribute} is a key or the owner field; pick another name`);
+  }
+  if (owner.length && (keys.includes(owner[0]) || (CORE_ROW_FIELDS as readonly string[]).includes(owner[0]))) {
+    problems.push(`amplifyOwnerField (USER_SYNC_AMPLIFY_OWNER_FIELD): ${shown(owner[0])} is a key or core field; Amplify's default is owner`);
+  }
+  return problems;
+}
+
+/** Settings as a file, or a `UserSync` construct, gives them: every one optional. */
+export type UserSyncSettings = z.input<typeof settingsSchema>;
+
 /** Loads and validates the configuration; throws ConfigError listing every bad setting. */
 export function loadConfig(options: LoadConfigOptions = {}): UserSyncConfig {
   const env = options.env ?? process.env;
@@ -409,7 +527,15 @@ export function loadConfig(options: LoadConfigOptions = {}): UserSyncConfig {
     if ("problem" in parsed) problems.push(parsed.problem);
     else setPath(raw, setting.key, parsed.value);
   }
+  return validate(raw, problems, "config file");
+}
 
+/** Validates settings given as an object (a construct's props); throws ConfigError listing every bad one. */
+export function parseSettings(settings: UserSyncSettings): UserSyncConfig {
+  return validate(structuredClone(settings) as Record<string, unknown>, [], "setting");
+}
+
+function validate(raw: Record<string, unknown>, problems: string[], source: string): UserSyncConfig {
   const result = settingsSchema.safeParse(raw);
   if (!result.success) {
     for (const issue of result.error.issues) {
@@ -418,7 +544,7 @@ export function loadConfig(options: LoadConfigOptions = {}): UserSyncConfig {
         const where = path ? ` in ${path}` : "";
         const known = SETTINGS.filter((s) => (path ? s.key.startsWith(`${path}.`) : true)).map((s) => s.key.slice(path ? path.length + 1 : 0).split(".")[0]);
         for (const key of issue.keys) {
-          problems.push(`config file: unknown setting ${shown(key)}${where}; known settings are ${[...new Set(known)].join(", ")}`);
+          problems.push(`${source}: unknown setting ${shown(key)}${where}; known settings are ${[...new Set(known)].join(", ")}`);
         }
       } else {
         // The setting itself, or the one holding the bad entry (a tag, a map field).
@@ -438,6 +564,7 @@ export function loadConfig(options: LoadConfigOptions = {}): UserSyncConfig {
       }
     }
   }
+  if (parsed) problems.push(...tableProblems(parsed));
   if (parsed?.fromAddress && !parsed.sesSourceArn) {
     problems.push("fromAddress (USER_SYNC_FROM_ADDRESS): set, but sesSourceArn (USER_SYNC_SES_SOURCE_ARN) is not; Cognito sends from your own address only through SES");
   }

@@ -3,30 +3,57 @@
  * turn these into Terraform and the local sandbox into API calls, so the two
  * cannot drift (a test compares them).
  */
-import { COGNITO_TRIGGER_BUDGET_MS, customAttributeNames, ROW_KEY } from "../core/contract";
+import { COGNITO_TRIGGER_BUDGET_MS, customAttributeNames } from "../core/contract";
 import { functionEnvironment, reconcileWorkerEnvironment } from "../core/function-settings";
+import type { RowMapping } from "../core/user-record";
 import { resourceNames, type FunctionNames } from "./names";
-import type { UserSyncConfig } from "./settings";
+import { keyLayoutOf, type UserSyncConfig } from "./settings";
+
+/** How rows are made, from the settings: what every function, the sandbox and the CLI use. */
+export function rowMapping(config: UserSyncConfig): RowMapping {
+  return {
+    attributeMap: config.attributeMap,
+    keyLayout: keyLayoutOf(config),
+    amplify: config.amplifyTypename
+      ? {
+          typename: config.amplifyTypename,
+          ownerField: config.amplifyOwnerField || undefined,
+          ownerFormat: config.amplifyOwnerFormat,
+          conflictDetection: config.amplifyConflictDetection,
+        }
+      : undefined,
+  };
+}
 
 export interface UsersTableSpec {
   readonly tableName: string;
-  /** String partition key holding the Cognito `sub`. */
+  /** String partition key. */
   readonly partitionKey: string;
+  /** String sort key, for single-table designs. @default undefined (none) */
+  readonly sortKey?: string;
+  /** The table exists already: the stack creates none. @default false */
+  readonly existing: boolean;
   /** A keys-only GSI on `email`. @default undefined (none) */
   readonly emailIndexName?: string;
   /** Customer KMS key. @default undefined (AWS-owned key) */
   readonly kmsKeyArn?: string;
   readonly deletionProtection: boolean;
+  /** A DynamoDB stream of this view. @default undefined (no stream) */
+  readonly streamView?: string;
 }
 
 export function usersTableSpec(config: UserSyncConfig): UsersTableSpec {
   const names = resourceNames(config);
+  const layout = keyLayoutOf(config);
   return {
-    tableName: names.usersTable,
-    partitionKey: ROW_KEY,
+    tableName: config.table.existing ?? names.usersTable,
+    partitionKey: layout.partitionKey.name,
+    sortKey: layout.sortKey?.name,
+    existing: Boolean(config.table.existing),
     emailIndexName: config.emailIndex ? names.emailIndex : undefined,
     kmsKeyArn: config.kmsKeyArn,
     deletionProtection: config.deletionProtection,
+    streamView: config.table.streamView,
   };
 }
 
@@ -126,7 +153,7 @@ export function postConfirmationSpec(config: UserSyncConfig): FunctionSpec {
   return {
     entry: "post-confirmation",
     names: names.postConfirmation,
-    environment: functionEnvironment({ tableName: names.usersTable, attributeMap: config.attributeMap, amplifyTypename: config.amplifyTypename }),
+    environment: functionEnvironment({ tableName: usersTableSpec(config).tableName, ...rowMapping(config) }),
     timeoutSeconds: COGNITO_TRIGGER_BUDGET_MS / 1000,
     memoryMb: config.functionMemoryMb,
   };
@@ -142,9 +169,8 @@ export function reconcileWorkerSpec(config: UserSyncConfig, userPoolId: string):
     entry: "reconcile",
     names: names.reconcileWorker,
     environment: reconcileWorkerEnvironment({
-      tableName: names.usersTable,
-      attributeMap: config.attributeMap,
-      amplifyTypename: config.amplifyTypename,
+      tableName: usersTableSpec(config).tableName,
+      ...rowMapping(config),
       userPoolId,
       scratchTableName: names.scratchTable,
       rate: config.reconcileRate,

@@ -17,24 +17,44 @@ const ACCESS: Record<TableAccess, { readonly sid: string; readonly actions: read
 
 export interface UsersTableProps {
   readonly spec: UsersTableSpec;
+  /** Where an existing table lives, to build its ARN without an API-calling data source. Required when `spec.existing`. */
+  readonly location?: { readonly partition: string; readonly region: string; readonly account: string };
 }
 
-/** The Users table: one row per Cognito user, keyed by `sub`. Hands out the grants for each access. */
+/**
+ * The Users table: one row per Cognito user. Created here, or an existing one
+ * (then only its ARN is known, built from name, region and account). Either
+ * way it hands out the grants for each access.
+ */
 export class UsersTable extends Construct {
-  readonly table: DynamodbTable;
+  /** The table resource; undefined for an existing table. */
+  readonly table?: DynamodbTable;
+  readonly tableName: string;
+  readonly tableArn: string;
+  /** The stream's ARN, when `spec.streamView` asks for one. */
+  readonly streamArn?: string;
   private readonly kmsKeyArn?: string;
 
   constructor(scope: Construct, id: string, props: UsersTableProps) {
     super(scope, id);
     const { spec } = props;
     this.kmsKeyArn = spec.kmsKeyArn;
+    if (spec.existing) {
+      if (!props.location) throw new Error("an existing Users table needs its location (partition, region, account) to build its ARN");
+      const { partition, region, account } = props.location;
+      this.tableName = spec.tableName;
+      this.tableArn = `arn:${partition}:dynamodb:${region}:${account}:table/${spec.tableName}`;
+      return;
+    }
     const attributes = [{ name: spec.partitionKey, type: "S" }];
+    if (spec.sortKey) attributes.push({ name: spec.sortKey, type: "S" });
     if (spec.emailIndexName) attributes.push({ name: "email", type: "S" });
 
     this.table = new DynamodbTable(this, "table", {
       name: spec.tableName,
       billingMode: "PAY_PER_REQUEST",
       hashKey: spec.partitionKey,
+      rangeKey: spec.sortKey,
       attribute: attributes,
       pointInTimeRecovery: { enabled: true },
       serverSideEncryption: spec.kmsKeyArn ? { enabled: true, kmsKeyArn: spec.kmsKeyArn } : { enabled: false },
@@ -42,7 +62,11 @@ export class UsersTable extends Construct {
       globalSecondaryIndex: spec.emailIndexName
         ? [{ name: spec.emailIndexName, hashKey: "email", projectionType: "KEYS_ONLY" }]
         : undefined,
+      ...(spec.streamView ? { streamEnabled: true, streamViewType: spec.streamView } : {}),
     });
+    this.tableName = this.table.name;
+    this.tableArn = this.table.arn;
+    this.streamArn = spec.streamView ? this.table.streamArn : undefined;
   }
 
   /** Statements allowing exactly these accesses on this table (and its KMS key, only through DynamoDB). */
@@ -51,7 +75,7 @@ export class UsersTable extends Construct {
       sid: ACCESS[access].sid,
       effect: "Allow",
       actions: [...ACCESS[access].actions],
-      resources: [this.table.arn],
+      resources: [this.tableArn],
     }));
     if (this.kmsKeyArn) {
       statements.push({

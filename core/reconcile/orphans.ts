@@ -81,6 +81,8 @@ export async function scanRows(ctx: SyncContext, startKey?: Record<string, Attri
     }),
   );
   const subs: string[] = [];
+  // Items the filter left out are other entities too (the scan touched them; nothing of them was returned).
+  ctx.report.otherItems += (page.ScannedCount ?? 0) - (page.Count ?? 0);
   for (const item of page.Items ?? []) {
     const row = unmarshall(item);
     const sub = subOfKey(layout, row);

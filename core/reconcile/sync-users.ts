@@ -154,7 +154,7 @@ export async function syncUsers(ctx: SyncContext, users: readonly UserType[]): P
       const outcome = await refreshUserRecord(ctx.dynamodb, ctx.tableName, rowKey(layout, sub), diff, {
         now: new Date(ctx.now()),
         sourceModified: cognitoUser.lastModified,
-        amplify: Boolean(ctx.amplifyTypename),
+        conflictDetection: Boolean(ctx.amplify?.conflictDetection),
       });
       if (outcome !== "updated") return; // the row is gone, or already holds newer data
       report.updated++;

@@ -134,7 +134,7 @@ export async function step(input: StepInput, ctx: WorkerContext): Promise<RunSta
     userPoolId: settings.userPoolId,
     tableName: settings.tableName,
     attributeMap: settings.attributeMap,
-    amplifyTypename: settings.amplifyTypename,
+    amplify: settings.amplify,
     keyLayout: settings.keyLayout,
     refresh: true,
     maxRetries: 8,

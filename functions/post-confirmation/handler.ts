@@ -50,9 +50,9 @@ export async function handler(event: PostConfirmationTriggerEvent, context?: Con
     settings ??= readFunctionSettings(process.env);
     const record = buildUserRecord(
       { userName: event.userName, userPoolId: event.userPoolId, attributes: event.request?.userAttributes ?? {} },
-      { attributeMap: settings.attributeMap, amplifyTypename: settings.amplifyTypename, now: new Date() },
+      { ...settings, now: new Date() },
     );
-    const outcome = await Promise.race([createUserRecordIfAbsent(client, settings.tableName, record), deadline]);
+    const outcome = await Promise.race([createUserRecordIfAbsent(client, settings.tableName, record, settings.keyLayout), deadline]);
     log("INFO", "user record written", { sub, triggerSource, outcome, latencyMs: elapsed() });
     putMetrics({ [outcome]: 1 });
     return event;

@@ -2,7 +2,8 @@
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { randomBytes } from "node:crypto";
-import { DEFAULT_KEY_LAYOUT, rowKey } from "../../core/contract";
+import { rowKey } from "../../core/contract";
+import { rowMapping } from "../../lib/specs";
 import type { Sandbox } from "./sandbox";
 import { confirmWithEmailedCode, signUp } from "./sign-up";
 
@@ -20,7 +21,7 @@ export async function demo(sandbox: Sandbox, log: (line: string) => void = conso
     if (!invocation) throw new Error("the PostConfirmation trigger was not invoked");
     if (!invocation.ok) throw new Error(`the PostConfirmation trigger failed: ${invocation.error}`);
     log(`   trigger ${invocation.triggerSource} ok in ${invocation.durationMs} ms`);
-    const key = rowKey(DEFAULT_KEY_LAYOUT, sub);
+    const key = rowKey(rowMapping(sandbox.config).keyLayout!, sub);
     log(`3. GetItem ${sandbox.tableName} ${Object.entries(key).map(([k, v]) => `${k}=${v}`).join(" ")}`);
     const res = await dynamo.send(new GetItemCommand({ TableName: sandbox.tableName, Key: marshall(key), ConsistentRead: true }));
     if (!res.Item) throw new Error(`no row for ${sub} in ${sandbox.tableName}`);

@@ -24,8 +24,9 @@ export function createTableInput(spec: UsersTableSpec): CreateTableCommandInput 
   const input: CreateTableCommandInput = {
     TableName: spec.tableName,
     BillingMode: "PAY_PER_REQUEST",
-    AttributeDefinitions: [{ AttributeName: spec.partitionKey, AttributeType: "S" }],
-    KeySchema: [{ AttributeName: spec.partitionKey, KeyType: "HASH" }],
+    AttributeDefinitions: [{ AttributeName: spec.partitionKey, AttributeType: "S" }, ...(spec.sortKey ? [{ AttributeName: spec.sortKey, AttributeType: "S" as const }] : [])],
+    KeySchema: [{ AttributeName: spec.partitionKey, KeyType: "HASH" }, ...(spec.sortKey ? [{ AttributeName: spec.sortKey, KeyType: "RANGE" as const }] : [])],
+    ...(spec.streamView ? { StreamSpecification: { StreamEnabled: true, StreamViewType: spec.streamView as "NEW_IMAGE" } } : {}),
   };
   if (spec.emailIndexName) {
     input.AttributeDefinitions!.push({ AttributeName: "email", AttributeType: "S" });

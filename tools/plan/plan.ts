@@ -142,11 +142,26 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
   log(`Synthesizing stage ${config.stage} (stack ${stack})...`);
   run(process.execPath, ["--import", "tsx", "main.ts"], { cwd: PROJECT_ROOT, env: synthEnv, what: "cdktf synth" });
   const stackDir = join(synthEnv.CDKTF_OUTDIR!, "stacks", stack);
-  const notes = offline
-    ? ["Offline plan: no AWS credentials used, provider checks skipped, state not refreshed; the function is zipped at synth (no archive provider)."]
-    : [];
+  const notes = [
+    ...(offline ? ["Offline plan: no AWS credentials used, provider checks skipped, state not refreshed; the function is zipped at synth (no archive provider)."] : []),
+    ...adoptionNotes(config),
+  ];
   const result = planStackDir(stackDir, { terraform, tfEnv, offline, mirror: mirrorDir, log, title: stack, notes });
   return { stackDir, ...result, offline };
+}
+
+/** What the plan does not show because this stack does not manage it. */
+export function adoptionNotes(config: ReturnType<typeof loadConfig>): string[] {
+  const notes: string[] = [];
+  if (config.table.existing) {
+    notes.push(`The Users table ${config.table.existing} is not managed by this stack (table.existing): no table resource; the grants name its ARN. Its backups, encryption and protection are its owner's.`);
+  }
+  if (config.userPool.existing) {
+    notes.push(
+      `The user pool ${config.userPool.existing} is not managed by this stack (userPool.existing): its PostConfirmation trigger is set by user-sync attach, not by this plan.`,
+    );
+  }
+  return notes;
 }
 
 export interface StackPlanOptions {

@@ -43,12 +43,14 @@ const defaultBackupFile = (table: string, at: Date) => `reconcile-pruned-${table
 
 async function runReconcile(flags: ReconcileFlags): Promise<number> {
   const { userPoolId, table } = checkRequired(flags);
-  const [{ BATCH_CLIENT, createCognitoClient, createDynamoDBClient }, { reconcile, ReconcileError }, { reportFailed }, { loadConfig }, format, { backupFile }] =
+  const [{ BATCH_CLIENT, createCognitoClient, createDynamoDBClient }, { reconcile, ReconcileError }, { reportFailed }, { loadConfig }, { rowMapping }, { layoutIsDistinctive }, format, { backupFile }] =
     await Promise.all([
       import("../../core/clients"),
       import("../../core/reconcile/engine"),
       import("../../core/reconcile/report"),
       import("../../lib/settings"),
+      import("../../lib/specs"),
+      import("../../core/contract"),
       import("./format"),
       import("./backup-file"),
     ]);
@@ -83,8 +85,8 @@ async function runReconcile(flags: ReconcileFlags): Promise<number> {
       dynamodb,
       userPoolId,
       tableName: table,
-      attributeMap: config.attributeMap,
-      amplifyTypename: config.amplifyTypename,
+      ...rowMapping(config),
+      userRowsAmbiguous: config.table.shared && !layoutIsDistinctive(rowMapping(config).keyLayout!),
       dryRun: flags.dryRun,
       refresh: flags.refresh,
       includeUnconfirmed: flags.includeUnconfirmed,

@@ -1,0 +1,101 @@
+import { Fn, Lazy } from "cdktf";
+import { Construct } from "constructs";
+import { Alarms } from "./alarms";
+import { ExistingUserPool } from "./existing-user-pool";
+import { NodeFunction } from "./function/node-function";
+import { resourceNames } from "./names";
+import { ReconcileSchedule } from "./reconcile-schedule";
+import { parseSettings, type UserSyncConfig, type UserSyncSettings } from "./settings";
+import { postConfirmationSpec, userPoolSpec, usersTableSpec } from "./specs";
+import { UserPool } from "./user-pool";
+import { UsersTable } from "./users-table";
+
+export interface UserSyncProps extends UserSyncSettings {
+  /** esbuild writes `<bundleRoot>/<function>/index.mjs` (source checkouts only; the package ships prebuilt bundles). @default dist */
+  readonly bundleRoot?: string;
+}
+
+/** The account (field 5) and partition (field 2) of an ARN we own, without an API-calling data source. */
+const accountOf = (arn: string) => Fn.element(Fn.split(":", arn), 4);
+const partitionOf = (arn: string) => Fn.element(Fn.split(":", arn), 1);
+
+/**
+ * user-sync in your own CDKTF stack: the Users table (or yours), the
+ * PostConfirmation trigger, the user pool (or yours), the scheduled reconcile
+ * and the alarms. It adds no provider or backend of its own (the archive
+ * provider once per stack, if the packaging needs it); give each instance its
+ * own `namePrefix`/`stage`. Settings are the same as user-sync.config.json's,
+ * validated the same way (see the README's table for every default).
+ */
+export class UserSync extends Construct {
+  readonly config: UserSyncConfig;
+  readonly table: UsersTable;
+  readonly postConfirmation: NodeFunction;
+  /** The pool this stack created; undefined when `userPool.existing` is set. */
+  readonly userPool?: UserPool;
+  readonly userPoolId: string;
+  readonly userPoolArn: string;
+  /** The app client of a pool this stack created. */
+  readonly userPoolClientId?: string;
+  readonly reconcile: ReconcileSchedule;
+  readonly alarms: Alarms;
+
+  constructor(scope: Construct, id: string, props: UserSyncProps = {}) {
+    super(scope, id);
+    const { bundleRoot, ...settings } = props;
+    const config = (this.config = parseSettings(settings));
+    const names = resourceNames(config);
+
+    // Known once the first role exists; every ARN built from names uses them.
+    let anchorArn: string | undefined;
+    const account = Lazy.stringValue({ produce: () => accountOf(anchorArn!) });
+    const partition = Lazy.stringValue({ produce: () => partitionOf(anchorArn!) });
+
+    this.table = new UsersTable(this, "users-table", { spec: usersTableSpec(config), location: { partition, region: config.region, account } });
+
+    this.postConfirmation = new NodeFunction(this, "post-confirmation", {
+      ...postConfirmationSpec(config),
+      statements: this.table.grant("create"),
+      logRetentionDays: config.logRetentionDays,
+      packaging: config.packaging,
+      bundleRoot,
+    });
+    anchorArn = this.postConfirmation.role.arn;
+
+    const trigger = { functionName: this.postConfirmation.function.functionName, functionArn: this.postConfirmation.function.arn };
+    if (config.userPool.existing) {
+      const pool = new ExistingUserPool(this, "existing-user-pool", {
+        userPoolId: config.userPool.existing,
+        postConfirmation: trigger,
+        partition,
+        region: config.region,
+        sourceAccount: account,
+      });
+      this.userPoolId = pool.id;
+      this.userPoolArn = pool.arn;
+    } else {
+      this.userPool = new UserPool(this, "user-pool", { spec: userPoolSpec(config), postConfirmation: trigger, sourceAccount: account });
+      this.userPoolId = this.userPool.pool.id;
+      this.userPoolArn = this.userPool.pool.arn;
+      this.userPoolClientId = this.userPool.client.id;
+    }
+
+    this.reconcile = new ReconcileSchedule(this, "reconcile", {
+      config,
+      table: this.table,
+      userPool: { id: this.userPoolId, arn: this.userPoolArn },
+      account,
+      partition,
+      bundleRoot,
+    });
+
+    this.alarms = new Alarms(this, "alarms", {
+      namePrefix: names.stack,
+      postConfirmationFunction: this.postConfirmation.function.functionName,
+      reconcile: { stateMachineArn: this.reconcile.stateMachine.arn, workerFunction: this.reconcile.worker.function.functionName },
+      alarmEmail: config.alarmEmail,
+      alarmTopicName: names.alarmTopic,
+      alarmTopicArn: config.alarmTopicArn,
+    });
+  }
+}
