@@ -43,6 +43,7 @@ describe("default stage", () => {
       RECONCILE_RATE: "20",
       RECONCILE_SLICE_MS: "600000",
       RECONCILE_PRUNE: "false",
+      POST_CONFIRMATION_FUNCTION: "user-sync-dev-post-confirmation",
     });
     expect(s.one("aws_cloudwatch_log_group", "reconcile")).toMatchObject({ name: "/aws/lambda/user-sync-dev-reconcile", retention_in_days: 30 });
   });
@@ -110,7 +111,7 @@ describe("default stage", () => {
     });
   });
 
-  test("alarms: trigger errors, p99 duration over 3 s, throttles, reconcile failed or timed out, missing rows; no topic by default", () => {
+  test("alarms: trigger errors, p99 duration over 3 s, throttles, reconcile failed or timed out, missing rows, trigger detached; no topic by default", () => {
     const alarms = Object.values(s.json.resource.aws_cloudwatch_metric_alarm) as any[];
     const byName = Object.fromEntries(alarms.map((a) => [a.alarm_name, a]));
     const fn = s.ref("aws_lambda_function", "function_name", "post-confirmation");
@@ -120,13 +121,16 @@ describe("default stage", () => {
     const machineArn = s.ref("aws_sfn_state_machine", "arn");
     expect(byName["user-sync-dev-reconcile-failed"]).toMatchObject({ namespace: "AWS/States", metric_name: "ExecutionsFailed", dimensions: { StateMachineArn: machineArn } });
     expect(byName["user-sync-dev-reconcile-timed-out"]).toMatchObject({ namespace: "AWS/States", metric_name: "ExecutionsTimedOut", dimensions: { StateMachineArn: machineArn } });
-    expect(byName["user-sync-dev-reconcile-missing-rows"]).toMatchObject({
-      namespace: "UserSync",
-      metric_name: "missing",
-      dimensions: { Function: s.ref("aws_lambda_function", "function_name", "reconcile_worker") },
-      statistic: "Maximum",
-      threshold: 0,
-    });
+    // The worker's own EMF metrics: rows it found missing, and a pool whose trigger is not ours.
+    for (const [alarm, metric] of [["reconcile-missing-rows", "missing"], ["post-confirmation-detached", "triggerDrift"]]) {
+      expect(byName[`user-sync-dev-${alarm}`]).toMatchObject({
+        namespace: "UserSync",
+        metric_name: metric,
+        dimensions: { Function: s.ref("aws_lambda_function", "function_name", "reconcile_worker") },
+        statistic: "Maximum",
+        threshold: 0,
+      });
+    }
     for (const alarm of alarms) expect(alarm.alarm_actions).toBeUndefined();
     expect(s.json.resource.aws_sns_topic).toBeUndefined();
   });

@@ -31,7 +31,8 @@ export interface ClientOptions {
   readonly credentials?: DynamoDBClientConfig["credentials"];
 }
 
-function config(profile: ClientProfile, options: ClientOptions) {
+/** Client settings for a profile, for any SDK client. */
+export function clientConfig(profile: ClientProfile, options: ClientOptions = {}) {
   return {
     ...options,
     maxAttempts: profile.maxAttempts,
@@ -46,15 +47,15 @@ function config(profile: ClientProfile, options: ClientOptions) {
 }
 
 export function createDynamoDBClient(profile: ClientProfile, options: ClientOptions = {}): DynamoDBClient {
-  return new DynamoDBClient(config(profile, options));
+  return new DynamoDBClient(clientConfig(profile, options));
 }
 
 export function createCognitoClient(profile: ClientProfile, options: ClientOptions = {}): CognitoIdentityProviderClient {
-  return new CognitoIdentityProviderClient(config(profile, options));
+  return new CognitoIdentityProviderClient(clientConfig(profile, options));
 }
 
 export function createSFNClient(profile: ClientProfile, options: ClientOptions = {}): SFNClient {
-  return new SFNClient(config(profile, options));
+  return new SFNClient(clientConfig(profile, options));
 }
 
 /** Retries the SDK made for one call (throttling or transient errors). */

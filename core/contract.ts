@@ -185,6 +185,7 @@ export const FUNCTION_ENV = {
   reconcileSliceMs: "RECONCILE_SLICE_MS",
   reconcilePrune: "RECONCILE_PRUNE",
   reconcileMaxPrune: "RECONCILE_MAX_PRUNE",
+  postConfirmationFunction: "POST_CONFIRMATION_FUNCTION",
 } as const;
 
 /** Cognito waits at most this long for a trigger. */

@@ -86,6 +86,8 @@ export interface ReconcileWorkerSettings extends FunctionSettings {
   readonly prune: boolean;
   /** @default the safety limit's default */
   readonly maxPrune?: number;
+  /** The function the pool's PostConfirmation should run; another one is reported as drift. @default no check */
+  readonly postConfirmationFunction?: string;
 }
 
 export function reconcileWorkerEnvironment(settings: ReconcileWorkerSettings): Record<string, string> {
@@ -96,6 +98,7 @@ export function reconcileWorkerEnvironment(settings: ReconcileWorkerSettings): R
   env[FUNCTION_ENV.reconcileSliceMs] = String(settings.sliceMs);
   env[FUNCTION_ENV.reconcilePrune] = String(settings.prune);
   if (settings.maxPrune !== undefined) env[FUNCTION_ENV.reconcileMaxPrune] = String(settings.maxPrune);
+  if (settings.postConfirmationFunction) env[FUNCTION_ENV.postConfirmationFunction] = settings.postConfirmationFunction;
   return env;
 }
 
@@ -123,5 +126,6 @@ export function readReconcileWorkerSettings(env: NodeJS.ProcessEnv): ReconcileWo
     sliceMs: positiveNumber(env, FUNCTION_ENV.reconcileSliceMs, 600_000),
     prune: env[FUNCTION_ENV.reconcilePrune] === "true",
     maxPrune: maxPrune ? positiveNumber(env, FUNCTION_ENV.reconcileMaxPrune, 0) : undefined,
+    postConfirmationFunction: env[FUNCTION_ENV.postConfirmationFunction] || undefined,
   };
 }

@@ -71,6 +71,14 @@ export class Alarms extends Construct {
         statistic: "Maximum",
         threshold: 0,
       });
+      alarm("post-confirmation-detached", "The pool's PostConfirmation no longer runs this stack's function (an Amplify deploy or a console edit reset it): run user-sync attach", {
+        namespace: METRICS_NAMESPACE,
+        metricName: "triggerDrift",
+        dimensions: { [METRIC_DIMENSION]: props.reconcile.workerFunction },
+        period: 3600,
+        statistic: "Maximum",
+        threshold: 0,
+      });
     }
   }
 }

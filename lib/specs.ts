@@ -177,6 +177,7 @@ export function reconcileWorkerSpec(config: UserSyncConfig, userPoolId: string):
       sliceMs: config.reconcileSliceSeconds * 1000,
       prune: config.reconcilePrune,
       maxPrune: config.reconcileMaxPrune,
+      postConfirmationFunction: names.postConfirmation.function,
     }),
     timeoutSeconds: RECONCILE_WORKER_TIMEOUT_SECONDS,
     // Bloom filters of big pools and a scan's pages want headroom; CPU grows with memory too.

@@ -69,6 +69,25 @@ export class UsersTable extends Construct {
     this.streamArn = spec.streamView ? this.table.streamArn : undefined;
   }
 
+  /**
+   * Statements for a consumer of the table's stream (e.g. a Lambda event
+   * source mapping): the four stream actions Lambda's poller needs, on this
+   * table's streams only, as DynamoDB's own policy example scopes them.
+   */
+  grantStreamRead(): PolicyStatement[] {
+    if (!this.streamArn) throw new Error("the Users table has no stream: set table.streamView (e.g. NEW_AND_OLD_IMAGES) to read it");
+    const key = this.grant().map((s) => ({ ...s, sid: "DecryptStreamRecords", actions: ["kms:Decrypt"] }));
+    return [
+      {
+        sid: "ReadUserRowStream",
+        effect: "Allow",
+        actions: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
+        resources: [`${this.tableArn}/stream/*`],
+      },
+      ...key,
+    ];
+  }
+
   /** Statements allowing exactly these accesses on this table (and its KMS key, only through DynamoDB). */
   grant(...accesses: TableAccess[]): PolicyStatement[] {
     const statements: PolicyStatement[] = accesses.map((access) => ({

@@ -7,8 +7,9 @@
  * the closest known one), 130/143 stopped by SIGINT/SIGTERM.
  */
 import { Command, CommanderError } from "commander";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { registerAttach } from "./attach/command";
 import { registerBench } from "./bench/command";
 import { registerLocal } from "./local/command";
 import { registerPlan } from "./plan/command";
@@ -16,6 +17,8 @@ import { registerReconcile } from "./reconcile/command";
 import { registerSynth } from "./synth/command";
 
 export const PROJECT_ROOT = join(__dirname, "..");
+/** Installed from the npm package (build/cli.js), not run from a checkout: only the commands that need no checkout. */
+const PACKAGED = !existsSync(join(PROJECT_ROOT, "tools"));
 
 /** Bad input from the user: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -64,11 +67,13 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     });
 
   const run = (action: (...args: any[]) => ActionResult) => async (...args: any[]) => setExitCode(await action(...args));
-  registerSynth(program, run);
-  registerPlan(program, run);
+  // synth, plan, local and bench run this repository's stack, sandbox and benchmarks: checkout only.
+  if (!PACKAGED) registerSynth(program, run);
+  if (!PACKAGED) registerPlan(program, run);
   registerReconcile(program, run);
-  registerLocal(program, run);
-  registerBench(program, run);
+  registerAttach(program, run);
+  if (!PACKAGED) registerLocal(program, run);
+  if (!PACKAGED) registerBench(program, run);
   return program;
 }
 

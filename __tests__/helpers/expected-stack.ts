@@ -1,7 +1,7 @@
 /** Every resource one stage creates by default, and how many of each (synth and plan tests agree on it). */
 export const EXPECTED_RESOURCES: Readonly<Record<string, number>> = {
   aws_cloudwatch_log_group: 2,
-  aws_cloudwatch_metric_alarm: 6,
+  aws_cloudwatch_metric_alarm: 7,
   aws_cognito_user_group: 1,
   aws_cognito_user_pool: 1,
   aws_cognito_user_pool_client: 1,

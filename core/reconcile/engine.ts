@@ -44,6 +44,8 @@ export interface ReconcileOptions extends RowMapping {
   readonly userRowsAmbiguous?: boolean;
   /** Reconcile even when the table holds rows of other pools and none of this one. @default false */
   readonly allowForeignTable?: boolean;
+  /** The function the pool's PostConfirmation should run; another (or none) is reported as `triggerDrift`. @default no check */
+  readonly expectedTrigger?: string;
   /** Cognito requests per second (ListUsers quota is ~30/s per account). @default 20 */
   readonly rate?: number;
   /** Puts and updates in flight. @default 16 */

@@ -33,6 +33,10 @@ export async function preflight(ctx: SyncContext & { readonly allowForeignTable?
     throw pool.reason;
   }
   ctx.report.estimatedUsers = pool.value.UserPool?.EstimatedNumberOfUsers;
+  const trigger: string | undefined = pool.value.UserPool?.LambdaConfig?.PostConfirmation;
+  // A name, or an ARN with or without a qualifier.
+  const triggerName = trigger?.replace(/^arn:[^:]+:lambda:[^:]+:[^:]+:function:/, "").split(":")[0];
+  if (ctx.expectedTrigger && triggerName !== ctx.expectedTrigger) ctx.report.triggerDrift = { expected: ctx.expectedTrigger, actual: trigger ?? null };
 
   const layout = ctx.keyLayout ?? DEFAULT_KEY_LAYOUT;
   const names = Object.fromEntries([...keyNames(layout), "userPoolId"].map((f, i) => [`#f${i}`, f]));

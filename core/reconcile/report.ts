@@ -54,6 +54,8 @@ export interface ReconcileReport {
   retried: number;
   /** Set when the run ended early: by a signal ("stopped") or the deadline. */
   interrupted?: "stopped" | "deadline";
+  /** The pool's PostConfirmation does not run this stack's function: new sign-ups get no row until a reconcile. */
+  triggerDrift?: { readonly expected: string; readonly actual: string | null };
   /** The orphan phase failed; the user phase's counts above still stand. */
   orphanPhaseError?: string;
   durationMs: number;

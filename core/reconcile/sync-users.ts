@@ -39,6 +39,8 @@ export interface SyncContext extends RowMapping {
   readonly sleep: Sleep;
   readonly now: () => number;
   readonly report: ReconcileReport;
+  /** The function the pool's PostConfirmation should run (report.triggerDrift otherwise). @default no check */
+  readonly expectedTrigger?: string;
 }
 
 /** Sends one request (abortable by the deadline), counting the SDK's retries. */

@@ -72,6 +72,8 @@ export interface WorkerSettings extends RowMapping {
   readonly prune: boolean;
   readonly maxPrune?: number;
   readonly includeUnconfirmed?: boolean;
+  /** The function the pool's PostConfirmation should run. @default no check */
+  readonly postConfirmationFunction?: string;
 }
 
 export interface WorkerContext {
@@ -140,6 +142,7 @@ export async function step(input: StepInput, ctx: WorkerContext): Promise<RunSta
     maxRetries: 8,
     writeConcurrency: 16,
     maxPrune: settings.maxPrune,
+    expectedTrigger: settings.postConfirmationFunction,
     sleep,
     now,
     report,

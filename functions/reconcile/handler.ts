@@ -23,7 +23,7 @@ export async function handler(input: StepInput, context?: Context): Promise<RunS
     remainingMs: () => context?.getRemainingTimeInMillis?.() ?? 900_000,
     onDone: (r) =>
       putMetrics(
-        { missing: r.missing, created: r.created, updated: r.updated, orphans: r.orphans, failed: r.failed, usersScanned: r.scanned, durationMs: r.durationMs },
+        { missing: r.missing, created: r.created, updated: r.updated, orphans: r.orphans, failed: r.failed, usersScanned: r.scanned, durationMs: r.durationMs, triggerDrift: r.triggerDrift ? 1 : 0 },
         { durationMs: "Milliseconds" },
         { runId: input?.state?.runId },
       ),

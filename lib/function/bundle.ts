@@ -1,13 +1,16 @@
 /**
  * Bundles a function (`functions/<name>/handler.ts`) with esbuild. `npm run
  * build`, synth and the sandbox all call this, so what we test is what we ship.
+ * The npm package has no sources: it ships these same bundles, prebuilt at
+ * pack time (build/functions), and then needs no esbuild.
  */
-import { buildSync } from "esbuild";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 const PROJECT_ROOT = resolve(__dirname, "../..");
 const FUNCTIONS_DIR = join(PROJECT_ROOT, "functions");
+/** Where `npm pack` puts the prebuilt bundles (see tools/package/build.ts). */
+export const PREBUILT_DIR = join(PROJECT_ROOT, "build", "functions");
 /** `npm run build` writes `dist/<function>/index.mjs`. */
 export const DIST_DIR = join(PROJECT_ROOT, "dist");
 export const BUNDLE_FILE = "index.mjs";
@@ -34,6 +37,8 @@ export function bundleFunction(name: string, outdir: string = join(DIST_DIR, nam
   const entry = join(FUNCTIONS_DIR, name, "handler.ts");
   if (!existsSync(entry)) throw new Error(`no function ${JSON.stringify(name)}: ${entry} does not exist; functions are ${functionNames().join(", ")}`);
   const file = join(outdir, BUNDLE_FILE);
+  // Loaded here, not at the top: the package's prebuilt bundles need no esbuild.
+  const { buildSync } = require("esbuild") as typeof import("esbuild");
   buildSync({
     entryPoints: [entry],
     outfile: file,
@@ -51,6 +56,15 @@ export function bundleFunction(name: string, outdir: string = join(DIST_DIR, nam
     logLevel: "error",
   });
   return { outdir, file, bytes: statSync(file).size };
+}
+
+/** The function's bundle: built from source in a checkout, else the package's prebuilt one. */
+export function functionBundle(name: string, outdir: string = join(DIST_DIR, name)): BundleResult {
+  if (existsSync(join(FUNCTIONS_DIR, name, "handler.ts"))) return bundleFunction(name, outdir);
+  const prebuilt = join(PREBUILT_DIR, name);
+  const file = join(prebuilt, BUNDLE_FILE);
+  if (!existsSync(file)) throw new Error(`no bundle for function ${JSON.stringify(name)}: neither ${join(FUNCTIONS_DIR, name, "handler.ts")} nor ${file} exists (reinstall user-sync)`);
+  return { outdir: prebuilt, file, bytes: statSync(file).size };
 }
 
 if (require.main === module) {

@@ -70,7 +70,7 @@ export async function benchReconcile(rounds = 3): Promise<void> {
   await ensureUsersTable(dynamo, { ...usersTableSpec(loadConfig({ env: {} })), tableName: TABLE });
 
   const seedStarted = performance.now();
-  let cognitoLocal = await startLocalCognito({ dataDir, lambdaEndpoint: "http://127.0.0.1:9", postConfirmationFunction: "none" });
+  let cognitoLocal = await startLocalCognito({ dataDir, lambdaEndpoint: "http://127.0.0.1:9" });
   let cognito = localCognitoClient(cognitoLocal.endpoint);
   const pool = await cognito.send(new CreateUserPoolCommand({ PoolName: "bench", UsernameAttributes: ["email"] }));
   const userPoolId = pool.UserPool!.Id!;
@@ -101,7 +101,7 @@ export async function benchReconcile(rounds = 3): Promise<void> {
     };
   }
   writeFileSync(file, JSON.stringify(store));
-  cognitoLocal = await startLocalCognito({ dataDir, lambdaEndpoint: "http://127.0.0.1:9", postConfirmationFunction: "none" });
+  cognitoLocal = await startLocalCognito({ dataDir, lambdaEndpoint: "http://127.0.0.1:9" });
   cognito = localCognitoClient(cognitoLocal.endpoint);
 
   const present = subs.slice(MISSING).map((sub, i) => ({

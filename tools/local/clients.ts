@@ -1,7 +1,8 @@
 /** Clients for the local stand-ins: one place for their dummy credentials and region. */
 import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { createCognitoClient, createDynamoDBClient, type ClientProfile } from "../../core/clients";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { clientConfig, createCognitoClient, createDynamoDBClient, type ClientProfile } from "../../core/clients";
 
 export const LOCAL_REGION = "us-east-1";
 export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" } as const;
@@ -20,4 +21,8 @@ export function localDynamoDBClient(endpoint: string): DynamoDBClient {
 
 export function localCognitoClient(endpoint: string): CognitoIdentityProviderClient {
   return createCognitoClient(LOCAL_CLIENT, { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+}
+
+export function localLambdaClient(endpoint: string): LambdaClient {
+  return new LambdaClient(clientConfig(LOCAL_CLIENT, { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }));
 }

@@ -3,7 +3,7 @@
  * state directory, a quiet logger, a mailbox for confirmation codes (served at
  * GET /_local/codes) and its Lambda client pointed at our runner. A separate
  * process because cognito-local's dependencies include ES-only modules that
- * jest's module loader cannot require. Settings come in COGNITO_LOCAL_* and CHILD_SERVICE_* variables.
+ * jest's module loader cannot require. Settings come in COGNITO_LOCAL_* and CHILD_SERVICE_* variables. Triggers come from each pool's LambdaConfig, as in Cognito.
  */
 import { createServer, type Server } from "node:http";
 import { dirname, join } from "node:path";
@@ -50,7 +50,7 @@ async function createCognitoServer(): Promise<Server> {
   const config = {
     ...DefaultConfig,
     LambdaClient: { credentials: { accessKeyId: "local", secretAccessKey: "local" }, region: "local", endpoint: env.COGNITO_LOCAL_LAMBDA_ENDPOINT },
-    TriggerFunctions: env.COGNITO_LOCAL_POST_CONFIRMATION ? { PostConfirmation: env.COGNITO_LOCAL_POST_CONFIRMATION } : {},
+    TriggerFunctions: {},
     ServerConfig: { port: 0, hostname: "127.0.0.1", development: false, https: false },
   };
   const clock = new DateClock();
@@ -59,7 +59,25 @@ async function createCognitoServer(): Promise<Server> {
     ctx,
     config.UserPoolDefaults,
   );
-  const lambda = new LambdaService(config.TriggerFunctions, new AWS.Lambda(config.LambdaClient));
+  // As in Cognito, each pool's own LambdaConfig says which function its PostConfirmation calls (none: no trigger).
+  class PoolLambdaService extends LambdaService {
+    constructor(...args: unknown[]) {
+      super(...args);
+    }
+    enabled(trigger: string) {
+      return trigger === "PostConfirmation" || super.enabled(trigger);
+    }
+    async invoke(ctx: unknown, trigger: string, event: { userPoolId: string }) {
+      if (trigger !== "PostConfirmation") return super.invoke(ctx, trigger, event);
+      const pool = await cognito.getUserPool(ctx, event.userPoolId);
+      const arn: string | undefined = pool.options.LambdaConfig?.PostConfirmation;
+      if (!arn) return {};
+      // invoke() reads the function name synchronously, before its first await.
+      (this as any).config = { ...(this as any).config, PostConfirmation: arn };
+      return super.invoke(ctx, trigger, event);
+    }
+  }
+  const lambda = new PoolLambdaService({}, new AWS.Lambda(config.LambdaClient));
   const triggers = new TriggersService(clock, cognito, lambda, new CryptoService(config.KMSConfig));
   const services = {
     clock,

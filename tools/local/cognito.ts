@@ -1,7 +1,8 @@
 /**
  * Local stand-in for Cognito user pools (cognito-local, in a child process).
  *
- * Known differences from Cognito: trigger errors are swallowed (the Lambda
+ * Each pool's PostConfirmation trigger is its LambdaConfig's function, as in
+ * Cognito. Known differences from Cognito: trigger errors are swallowed (the Lambda
  * runner records them instead), ListUsers does not paginate, email_verified
  * is not set on confirmation, and every write rewrites the pool's JSON file
  * (slow for big pools).
@@ -20,8 +21,6 @@ export interface LocalCognitoOptions {
   readonly dataDir: string;
   /** Lambda API endpoint that runs the triggers. */
   readonly lambdaEndpoint: string;
-  /** Function for the PostConfirmation trigger. @default none */
-  readonly postConfirmationFunction?: string;
   /** @default 0 (a free port) */
   readonly port?: number;
   /** @default "127.0.0.1" */
@@ -50,7 +49,6 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       CHILD_SERVICE_PORT: String(options.port ?? 0),
       COGNITO_LOCAL_DATA_DIR: options.dataDir,
       COGNITO_LOCAL_LAMBDA_ENDPOINT: options.lambdaEndpoint,
-      COGNITO_LOCAL_POST_CONFIRMATION: options.postConfirmationFunction ?? "",
     },
     { name: "Cognito (cognito-local)" },
   );

@@ -9,6 +9,9 @@ import { startChildService, type ChildService } from "./child-service";
 import { allowedHosts, INVOKE_CONTENT_TYPES, refuseUnsafe } from "./http-guard";
 import { listen } from "./listen";
 
+/** A local function's ARN, as the runner answers it. */
+export const localFunctionArn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
+
 export interface InvocationRecord {
   readonly functionName: string;
   readonly requestId: string;
@@ -138,6 +141,37 @@ export async function startLambdaRunner(options: LambdaRunnerOptions): Promise<L
     const res = await fetch(`http://127.0.0.1:${port}/_runner/invocations`, { method });
     return method === "GET" ? ((await res.json()) as InvocationRecord[]) : [];
   };
+  // Resource policies (AddPermission / GetPolicy), as the stack's aws_lambda_permission sets them; recorded, not enforced.
+  const policies = new Map<string, object[]>();
+  const functionNameOf = (raw: string) => decodeURIComponent(raw).replace(/^arn:[^:]+:lambda:[^:]+:[^:]+:function:/, "").split(":")[0];
+  const policyApi = async (req: IncomingMessage, res: ServerResponse, name: string) => {
+    const notFound = (message: string) => {
+      res.writeHead(404, { "content-type": "application/json", "x-amzn-errortype": "ResourceNotFoundException" });
+      res.end(JSON.stringify({ Type: "User", message }));
+    };
+    if (!running.has(name)) return notFound(`Function not found: ${name}`);
+    if (req.method === "POST") {
+      const input = JSON.parse((await readBody(req)).toString() || "{}");
+      const statement = {
+        Sid: input.StatementId,
+        Effect: "Allow",
+        Principal: { Service: input.Principal },
+        Action: input.Action,
+        Resource: localFunctionArn(name),
+        Condition: {
+          ...(input.SourceAccount ? { StringEquals: { "AWS:SourceAccount": input.SourceAccount } } : {}),
+          ...(input.SourceArn ? { ArnLike: { "AWS:SourceArn": input.SourceArn } } : {}),
+        },
+      };
+      policies.set(name, [...(policies.get(name) ?? []), statement]);
+      res.writeHead(201, { "content-type": "application/json" });
+      return res.end(JSON.stringify({ Statement: JSON.stringify(statement) }));
+    }
+    const statements = policies.get(name);
+    if (!statements) return notFound("The resource you requested does not exist.");
+    res.writeHead(200, { "content-type": "application/json" });
+    return res.end(JSON.stringify({ Policy: JSON.stringify({ Version: "2012-10-17", Id: "default", Statement: statements }), RevisionId: String(statements.length) }));
+  };
   const allowed = allowedHosts(host);
   const router = createServer(async (req, res) => {
     if (refuseUnsafe(req, res, allowed, INVOKE_CONTENT_TYPES)) return;
@@ -148,10 +182,12 @@ export async function startLambdaRunner(options: LambdaRunnerOptions): Promise<L
         res.writeHead(req.method === "GET" ? 200 : 204, { "content-type": "application/json" });
         return res.end(req.method === "GET" ? JSON.stringify(all.flat().sort((a, b) => a.at.localeCompare(b.at))) : undefined);
       }
+      const policyMatch = /^\/2015-03-31\/functions\/([^/]+)\/policy$/.exec(url.pathname);
+      if (policyMatch) return await policyApi(req, res, functionNameOf(policyMatch[1]));
       const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname);
       const body = await readBody(req);
       // A name, a partial ARN or a full ARN, possibly with a qualifier.
-      const requested = match && decodeURIComponent(match[1]).replace(/^arn:[^:]+:lambda:[^:]+:\d+:function:/, "").split(":")[0];
+      const requested = match && functionNameOf(match[1]);
       const target = requested ? running.get(requested) : undefined;
       if (!target) {
         res.writeHead(404, { "content-type": "application/json", "x-amzn-errortype": "ResourceNotFoundException" });

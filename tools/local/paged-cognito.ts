@@ -18,6 +18,8 @@ export interface PagedCognitoOptions {
   readonly rate?: number;
   /** 1-based numbers of ListUsers calls to throttle regardless of rate. @default none */
   readonly throttleCalls?: readonly number[];
+  /** The pool's PostConfirmation function (DescribeUserPool's LambdaConfig). @default none */
+  readonly postConfirmation?: string;
   /** Extra users that only sub filters find (they signed up after the listing). @default none */
   readonly lateUsers?: () => readonly UserType[];
 }
@@ -85,7 +87,8 @@ export async function startPagedCognito(options: PagedCognitoOptions): Promise<P
       return reply(res, 400, { __type: "ResourceNotFoundException", message: `User pool ${input.UserPoolId} does not exist.` });
     }
     if (target === "AWSCognitoIdentityProviderService.DescribeUserPool") {
-      return reply(res, 200, { UserPool: { Id: input.UserPoolId, EstimatedNumberOfUsers: options.users().length } });
+      const LambdaConfig = options.postConfirmation ? { PostConfirmation: options.postConfirmation } : undefined;
+      return reply(res, 200, { UserPool: { Id: input.UserPoolId, EstimatedNumberOfUsers: options.users().length, LambdaConfig } });
     }
     if (target !== "AWSCognitoIdentityProviderService.ListUsers") {
       return reply(res, 400, { __type: "InvalidParameterException", message: `this stand-in answers ListUsers only, not ${target}` });

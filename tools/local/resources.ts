@@ -53,7 +53,7 @@ export function createScratchTableInput(tableName: string): CreateTableCommandIn
   };
 }
 
-export function createUserPoolInput(spec: UserPoolSpec): CreateUserPoolCommandInput {
+export function createUserPoolInput(spec: UserPoolSpec, postConfirmationArn?: string): CreateUserPoolCommandInput {
   const policy = spec.passwordPolicy;
   return {
     PoolName: spec.poolName,
@@ -72,6 +72,7 @@ export function createUserPoolInput(spec: UserPoolSpec): CreateUserPoolCommandIn
     },
     AccountRecoverySetting: { RecoveryMechanisms: spec.recoveryMechanisms.map((m) => ({ Name: m.name as "verified_email", Priority: m.priority })) },
     DeletionProtection: spec.deletionProtection ? "ACTIVE" : "INACTIVE",
+    LambdaConfig: postConfirmationArn ? { PostConfirmation: postConfirmationArn } : undefined,
     MfaConfiguration: spec.mfa,
     UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: [...spec.verifyBeforeUpdate] as ["email"] },
     EmailConfiguration: spec.email
@@ -113,11 +114,15 @@ export async function ensureUsersTable(client: DynamoDBClient, spec: UsersTableS
 }
 
 /** Creates the pool, client and admin group, or finds them from a previous run. */
-export async function ensureUserPool(client: CognitoIdentityProviderClient, spec: UserPoolSpec): Promise<{ userPoolId: string; clientId: string }> {
+export async function ensureUserPool(
+  client: CognitoIdentityProviderClient,
+  spec: UserPoolSpec,
+  postConfirmationArn?: string,
+): Promise<{ userPoolId: string; clientId: string }> {
   const pools = await client.send(new ListUserPoolsCommand({ MaxResults: 60 }));
   let userPoolId = pools.UserPools?.find((p) => p.Name === spec.poolName)?.Id;
   if (!userPoolId) {
-    userPoolId = (await client.send(new CreateUserPoolCommand(createUserPoolInput(spec)))).UserPool!.Id!;
+    userPoolId = (await client.send(new CreateUserPoolCommand(createUserPoolInput(spec, postConfirmationArn)))).UserPool!.Id!;
     const mfa = mfaConfigInput(spec, userPoolId);
     if (mfa) await client.send(new SetUserPoolMfaConfigCommand(mfa));
     await client.send(new CreateGroupCommand({ UserPoolId: userPoolId, GroupName: spec.adminGroup.name, Description: spec.adminGroup.description }));

@@ -6,8 +6,9 @@
  * builds the table, pool and functions from the stack's own specs, starts
  * each service with only what that service needs, and stops them in reverse.
  */
-import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { DescribeUserPoolCommand, type CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { AddPermissionCommand } from "@aws-sdk/client-lambda";
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { bundleFunction } from "../../lib/function/bundle";
@@ -15,10 +16,10 @@ import { loadConfig, type UserSyncConfig } from "../../lib/settings";
 import { resourceNames } from "../../lib/names";
 import { reconcileDefinition } from "../../lib/reconcile-definition";
 import { postConfirmationSpec, reconcileWorkerSpec, userPoolSpec, usersTableSpec, type FunctionSpec } from "../../lib/specs";
-import { localAwsEnv, localCognitoClient, localDynamoDBClient } from "./clients";
+import { localAwsEnv, localCognitoClient, localDynamoDBClient, localLambdaClient } from "./clients";
 import { startLocalCognito, type LocalCognito } from "./cognito";
 import { startLocalDynamoDB, type LocalDynamoDB } from "./dynamodb";
-import { startLambdaRunner, type LambdaRunner } from "./lambda-runner";
+import { localFunctionArn, startLambdaRunner, type LambdaRunner } from "./lambda-runner";
 import { createScratchTableInput, ensureUserPool, ensureUsersTable } from "./resources";
 import { createTable } from "./dynamodb";
 import { startLocalStepFunctions, type LocalStepFunctions } from "./stepfunctions";
@@ -63,6 +64,18 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
+/** The stack's aws_lambda_permission: cognito-idp may invoke the function from this pool. */
+export async function grantCognitoInvoke(lambdaEndpoint: string, functionName: string, poolArn: string): Promise<void> {
+  const client = localLambdaClient(lambdaEndpoint);
+  try {
+    await client.send(
+      new AddPermissionCommand({ FunctionName: functionName, StatementId: `cognito-${poolArn.split("/").pop()}`, Action: "lambda:InvokeFunction", Principal: "cognito-idp.amazonaws.com", SourceArn: poolArn }),
+    );
+  } finally {
+    client.destroy();
+  }
+}
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const config = options.config ?? loadConfig();
   const host = options.host ?? "127.0.0.1";
@@ -102,7 +115,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const cognito = await startLocalCognito({
       dataDir: join(stateDir, "cognito"),
       lambdaEndpoint: lambda.endpoint,
-      postConfirmationFunction: postConfirmation,
       port: options.ports?.cognito ?? 0,
       host,
     });
@@ -114,7 +126,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     try {
       await ensureUsersTable(dynamo, table);
       await createTable(dynamo, createScratchTableInput(names.scratchTable));
-      ids = await ensureUserPool(setup, pool);
+      // The pool's trigger is its LambdaConfig, as the stack sets it.
+      ids = await ensureUserPool(setup, pool, localFunctionArn(postConfirmation));
+      await grantCognitoInvoke(lambda.endpoint, postConfirmation, (await setup.send(new DescribeUserPoolCommand({ UserPoolId: ids.userPoolId }))).UserPool!.Arn!);
     } finally {
       dynamo.destroy();
       setup.destroy();
@@ -124,7 +138,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const worker = reconcileWorkerSpec(config, ids.userPoolId);
     const stateMachineArn = `arn:aws:states:us-east-1:000000000000:stateMachine:${names.reconcileStateMachine}`;
     const stepfunctions = await startLocalStepFunctions({
-      stateMachines: [{ arn: stateMachineArn, definition: reconcileDefinition(`arn:aws:lambda:us-east-1:000000000000:function:${worker.names.function}`) }],
+      stateMachines: [{ arn: stateMachineArn, definition: reconcileDefinition(localFunctionArn(worker.names.function)) }],
       lambdaEndpoint: lambda.endpoint,
       port: options.ports?.stepfunctions ?? 0,
       host,

@@ -3,11 +3,12 @@ import type { Command } from "commander";
 import type { Register } from "../cli";
 
 async function runPlanCommand(flags: { offline?: boolean; stage?: string }): Promise<number> {
-  const { runPlan } = await import("./plan");
+  const { runPlan, hasAwsCredentials } = await import("./plan");
   const env = { ...process.env };
   if (flags.stage) env.USER_SYNC_STAGE = flags.stage;
   try {
-    const result = runPlan({ offline: flags.offline ? true : undefined, env });
+    const offline = flags.offline || !hasAwsCredentials(env);
+    const result = runPlan({ offline: flags.offline ? true : undefined, env, notes: offline ? [] : await onlineNotes(env) });
     process.stdout.write(`${result.summary.markdown}\n`);
     process.stderr.write(`Plan: ${result.planFile}\nPlan JSON: ${result.planJsonFile}\nSummary: ${result.summaryFile}\n`);
     return 0;
@@ -15,6 +16,25 @@ async function runPlanCommand(flags: { offline?: boolean; stage?: string }): Pro
     if ((err as Error).name !== "PlanError" && (err as Error).name !== "ConfigError") throw err;
     process.stderr.write(`\nPLAN FAILED: ${(err as Error).message}\n`);
     return 1;
+  }
+}
+
+/** Online only: whether an existing pool's trigger is this stage's function. */
+async function onlineNotes(env: NodeJS.ProcessEnv): Promise<string[]> {
+  const [{ loadConfig }, { resourceNames }, { BATCH_CLIENT, createCognitoClient }, { triggerDriftNote }] = await Promise.all([
+    import("../../lib/settings"),
+    import("../../lib/names"),
+    import("../../core/clients"),
+    import("../attach/drift"),
+  ]);
+  const config = loadConfig({ env });
+  if (!config.userPool.existing) return [];
+  const cognito = createCognitoClient(BATCH_CLIENT, { region: env.AWS_REGION ?? config.region });
+  try {
+    const note = await triggerDriftNote(cognito, config.userPool.existing, resourceNames(config).postConfirmation.function);
+    return note ? [note] : [];
+  } finally {
+    cognito.destroy();
   }
 }
 

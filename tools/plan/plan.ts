@@ -32,6 +32,8 @@ export interface PlanOptions {
   readonly outdir?: string;
   /** Progress messages. @default console.error */
   readonly log?: (line: string) => void;
+  /** More notes for the summary (e.g. trigger drift, checked online). @default none */
+  readonly notes?: readonly string[];
 }
 
 export interface PlanResult {
@@ -145,6 +147,7 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
   const notes = [
     ...(offline ? ["Offline plan: no AWS credentials used, provider checks skipped, state not refreshed; the function is zipped at synth (no archive provider)."] : []),
     ...adoptionNotes(config),
+    ...(options.notes ?? []),
   ];
   const result = planStackDir(stackDir, { terraform, tfEnv, offline, mirror: mirrorDir, log, title: stack, notes });
   return { stackDir, ...result, offline };

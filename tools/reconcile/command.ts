@@ -19,6 +19,7 @@ interface ReconcileFlags {
   maxPrune?: number;
   backupFile?: string;
   allowForeignTable?: boolean;
+  triggerCheck?: boolean;
   rate: number;
   timeout: number;
   json?: boolean;
@@ -43,7 +44,7 @@ const defaultBackupFile = (table: string, at: Date) => `reconcile-pruned-${table
 
 async function runReconcile(flags: ReconcileFlags): Promise<number> {
   const { userPoolId, table } = checkRequired(flags);
-  const [{ BATCH_CLIENT, createCognitoClient, createDynamoDBClient }, { reconcile, ReconcileError }, { reportFailed }, { loadConfig }, { rowMapping }, { layoutIsDistinctive }, format, { backupFile }] =
+  const [{ BATCH_CLIENT, createCognitoClient, createDynamoDBClient }, { reconcile, ReconcileError }, { reportFailed }, { loadConfig }, { rowMapping }, { layoutIsDistinctive }, format, { backupFile }, { resourceNames }] =
     await Promise.all([
       import("../../core/clients"),
       import("../../core/reconcile/engine"),
@@ -53,6 +54,7 @@ async function runReconcile(flags: ReconcileFlags): Promise<number> {
       import("../../core/contract"),
       import("./format"),
       import("./backup-file"),
+      import("../../lib/names"),
     ]);
   const config = loadConfig();
   const region = flags.region ?? process.env.AWS_REGION ?? config.region;
@@ -94,6 +96,7 @@ async function runReconcile(flags: ReconcileFlags): Promise<number> {
       maxPrune: flags.maxPrune,
       backup,
       allowForeignTable: flags.allowForeignTable,
+      expectedTrigger: flags.triggerCheck === false ? undefined : resourceNames(config).postConfirmation.function,
       rate: flags.rate,
       stop: stop.signal,
       deadline: deadline.signal,
@@ -104,6 +107,13 @@ async function runReconcile(flags: ReconcileFlags): Promise<number> {
       },
     });
     print(report);
+    if (report.triggerDrift) {
+      const { actual, expected } = report.triggerDrift;
+      process.stderr.write(
+        `warning: user pool ${userPoolId} runs ${actual ?? "no function"} on PostConfirmation, not ${expected}: new sign-ups get no row until the next reconcile. ` +
+          `Fix: npm run attach -- --user-pool-id ${userPoolId} (see README "Troubleshooting"; --no-trigger-check silences this)\n`,
+      );
+    }
     if (report.interrupted === "deadline") process.stderr.write(`reconcile stopped: --timeout ${flags.timeout} s reached\n`);
     if (signalled) return signalled === "SIGINT" ? 130 : 143;
     return reportFailed(report) ? 1 : 0;
@@ -168,6 +178,7 @@ export const registerReconcile: Register = (program: Command, run) => {
     .option("--max-prune <n>", "the most orphans a prune may delete (default: 5% of this pool's rows, at least 100)", integerIn("--max-prune", 0, Number.MAX_SAFE_INTEGER))
     .option("--backup-file <path>", "JSON-lines file for pruned rows (default: reconcile-pruned-<table>-<time>.jsonl); undo with user-sync restore")
     .option("--allow-foreign-table", "run even when the table holds other pools' rows and none of this one's")
+    .option("--no-trigger-check", "do not warn when the pool's PostConfirmation runs another function than this stage's")
     .option("--rate <requests/s>", "Cognito request rate, 1-30 (ListUsers allows ~30/s per account, shared)", rate, 20)
     .option("--timeout <seconds>", "stop the whole run after this long and report what was done", integerIn("--timeout", 1, 7 * 24 * 3600), 6 * 3600)
     .option("--json", "stdout holds only the JSON report")

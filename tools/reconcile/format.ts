@@ -36,6 +36,7 @@ export function humanReport(r: ReconcileReport): string {
     `  orphans pruned   ${r.pruned}${r.backup ? ` (each written to ${r.backup} first)` : ""}`,
   );
   if (r.pruneRefused) lines.push(`  PRUNE REFUSED    ${r.pruneRefused}`);
+  if (r.triggerDrift) lines.push(`  TRIGGER DRIFT    PostConfirmation runs ${r.triggerDrift.actual ?? "nothing"}, not ${r.triggerDrift.expected}`);
   if (r.orphanPhaseError) lines.push(`  ORPHAN PHASE FAILED: ${r.orphanPhaseError} (the user counts above stand)`);
   if (r.retried) lines.push(`  retried          ${r.retried} (throttled or transient; the SDK backed off and retried)`);
   if (r.orphanIds.length) lines.push("", "Orphan rows (no such sub in the pool):", ...r.orphanIds.map((id) => `  ${id}`));

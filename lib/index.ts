@@ -1,0 +1,14 @@
+/**
+ * The package's entry point: user-sync as a construct for your own CDKTF
+ * stack, its settings, and the stack this repository deploys.
+ *
+ *   import { UserSync } from "user-sync";
+ *   new UserSync(this, "users", { stage: "prod", userPool: { existing: "eu-west-1_AbC123" } });
+ */
+export { UserSync, type UserSyncProps } from "./user-sync";
+export { UserSyncStack, type UserSyncStackProps } from "./user-sync-stack";
+export { ConfigError, loadConfig, parseSettings, settingsTable, type LoadConfigOptions, type UserSyncConfig, type UserSyncSettings } from "./settings";
+export { resourceNames } from "./names";
+export { UsersTable, type TableAccess } from "./users-table";
+export type { PolicyStatement } from "./service-role";
+export type { KeyLayout } from "../core/contract";
