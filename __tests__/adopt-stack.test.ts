@@ -81,7 +81,7 @@ describe("an existing user pool", () => {
   });
 
   test("the trigger may be invoked by that pool only, from this account", () => {
-    expect(s.one("aws_lambda_permission")).toMatchObject({
+    expect(s.one("aws_lambda_permission", "existing-user-pool_")).toMatchObject({
       principal: "cognito-idp.amazonaws.com",
       function_name: s.ref("aws_lambda_function", "function_name", "post-confirmation"),
       source_arn: poolArn(),
@@ -146,7 +146,14 @@ describe("UserSync in your own stack", () => {
 
   test("two instances live side by side with their own names", () => {
     const functions = Object.values(json.resource.aws_lambda_function).map((f: any) => f.function_name).sort();
-    expect(functions).toEqual(["acme-customers-post-confirmation", "acme-customers-reconcile", "acme-staff-post-confirmation", "acme-staff-reconcile"]);
+    expect(functions).toEqual([
+      "acme-customers-post-confirmation",
+      "acme-customers-reconcile",
+      "acme-customers-user-events",
+      "acme-staff-post-confirmation",
+      "acme-staff-reconcile",
+      "acme-staff-user-events",
+    ]);
     expect(Object.values(json.resource.aws_cognito_user_pool).map((p: any) => p.name)).toEqual(["acme-customers-users"]);
   });
 

@@ -57,7 +57,8 @@ function reconcileCli(args: string[]): Promise<{ status: number; report: Reconci
 }
 
 beforeAll(async () => {
-  sandbox = await startTestSandbox(LAYOUT);
+  // Reconcile is the backstop when no event arrives (no trail); user events would repair this drift first.
+  sandbox = await startTestSandbox({ ...LAYOUT, USER_SYNC_USER_EVENTS: "false" });
   cognito = sandbox.cognitoClient();
   dynamo = sandbox.dynamoClient();
   subs.push(

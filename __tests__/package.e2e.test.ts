@@ -125,8 +125,10 @@ app.synth();
   expect(Object.values(json.resource.aws_lambda_function).map((f: any) => f.function_name).sort()).toEqual([
     "customers-prod-post-confirmation",
     "customers-prod-reconcile",
+    "customers-prod-user-events",
     "staff-prod-post-confirmation",
     "staff-prod-reconcile",
+    "staff-prod-user-events",
   ]);
   expect(Object.values(json.resource.aws_cognito_user_pool).map((p: any) => p.name)).toEqual(["customers-prod-users"]);
   expect(Object.values(json.resource.aws_dynamodb_table).map((t: any) => t.name).sort()).toEqual([

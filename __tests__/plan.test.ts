@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { PlanError, runPlan, type PlanResult } from "../tools/plan/plan";
 import { EXPECTED_RESOURCES } from "./helpers/expected-stack";
 import { describeWithTerraform } from "./helpers/terraform";
+import { userEventsPattern } from "../core/user-events/cloudtrail";
 import { isWildcard, summarizePlan } from "../tools/plan/plan-summary";
 
 
@@ -27,6 +28,7 @@ describeWithTerraform("offline terraform plan", () => {
     aws_iam_policy_document: "post-confirmation",
     aws_cloudwatch_log_group: "post-confirmation",
     aws_dynamodb_table: "users-table",
+    aws_lambda_permission: "user-pool",
   };
   const matches = (r: any, type: string, prefix = PREFIX[type]) => r.type === type && (!prefix || r.name.startsWith(prefix));
   const changeOf = (type: string, prefix?: string) => result.plan.resource_changes.find((rc: any) => matches(rc, type, prefix));
@@ -103,7 +105,7 @@ describeWithTerraform("offline terraform plan", () => {
     expect(changeOf("aws_iam_policy_document", "reconcile_scheduler").change.after.statement.map((st: any) => st.actions)).toEqual([["states:StartExecution"]]);
     const alarms = result.plan.resource_changes.filter((rc: any) => rc.type === "aws_cloudwatch_metric_alarm").map((rc: any) => rc.change.after.alarm_name);
     expect(alarms.sort()).toEqual(
-      ["post-confirmation-detached", "post-confirmation-duration-p99", "post-confirmation-errors", "post-confirmation-throttles", "reconcile-failed", "reconcile-missing-rows", "reconcile-timed-out"].map(
+      ["post-confirmation-detached", "post-confirmation-duration-p99", "post-confirmation-errors", "post-confirmation-throttles", "reconcile-failed", "reconcile-missing-rows", "reconcile-timed-out", "user-events-dead-letters"].map(
         (a) => `user-sync-plantest-${a}`,
       ),
     );
@@ -126,6 +128,24 @@ describeWithTerraform("offline terraform plan", () => {
     });
     expect(changeOf("aws_cognito_user_pool_client").change.after.write_attributes.some((a: string) => a.startsWith("custom:"))).toBe(false);
     expect(changeOf("aws_cloudwatch_log_group").change.after.retention_in_days).toBe(30);
+  });
+
+  test("user events: the rule's pattern, its target with a dead-letter queue, exact grants, and what a missing trail means", () => {
+    const rule = changeOf("aws_cloudwatch_event_rule").change.after;
+    expect(JSON.parse(rule.event_pattern)).toEqual(userEventsPattern());
+    expect(changeOf("aws_sqs_queue").change.after).toMatchObject({ name: "user-sync-plantest-user-events-dlq", sqs_managed_sse_enabled: true });
+    expect(changeOf("aws_lambda_function_event_invoke_config").change.after).toMatchObject({ maximum_retry_attempts: 2 });
+    const doc = changeOf("aws_iam_policy_document", "user-events_function").change.after;
+    expect(doc.statement.map((st: any) => [st.sid, st.actions])).toEqual([
+      ["GetUserRows", ["dynamodb:GetItem"]],
+      ["CreateUserRows", ["dynamodb:PutItem"]],
+      ["UpdateUserRows", ["dynamodb:UpdateItem"]],
+      ["ReadPoolUsers", ["cognito-idp:AdminGetUser", "cognito-idp:ListUsers"]],
+      ["DeadLetterFailedEvents", ["sqs:SendMessage"]],
+      ["WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"]],
+    ]);
+    expect(result.summary.markdown).toContain("User events need a CloudTrail trail that logs management events in us-east-1");
+    expect(result.summary.markdown).toContain("wait for the scheduled reconcile");
   });
 
   test("the summary lists changes and settings and finds no risk in the default stack", () => {
@@ -199,6 +219,8 @@ describeWithTerraform("offline terraform plan of an adopting stage (existing tab
       USER_SYNC_TABLE_SORT_KEY_VALUE: "PROFILE",
       USER_SYNC_USER_POOL_EXISTING: "us-east-1_Existing1",
       USER_SYNC_AMPLIFY_TYPENAME: "User",
+      USER_SYNC_CLOUD_TRAIL: "create",
+      USER_SYNC_ON_USER_DELETED: "delete",
     });
     result = runPlan({ offline: true, env: adopt, outdir: mkdtempSync(join(tmpdir(), "user-sync-plan-adopt-")), log: () => undefined });
   }, 180_000);
@@ -211,11 +233,25 @@ describeWithTerraform("offline terraform plan of an adopting stage (existing tab
   });
 
   test("the permission names the existing pool's ARN and the functions the existing table and layout", () => {
-    const permission = result.plan.configuration.root_module.resources.find((r: any) => r.type === "aws_lambda_permission");
+    const permission = result.plan.configuration.root_module.resources.find((r: any) => r.type === "aws_lambda_permission" && r.name.startsWith("existing-user-pool"));
     expect(permission.expressions.source_arn.constant_value).toMatch(/^arn:\$\{element\(split\(":", aws_iam_role\.post-confirmation_role_F69A47F7\.arn\), 1\)\}:cognito-idp:us-east-1:.*:userpool\/us-east-1_Existing1$/);
     const fn = result.plan.resource_changes.find((rc: any) => rc.type === "aws_lambda_function" && rc.name.startsWith("post-confirmation")).change.after;
     expect(fn.environment[0].variables).toMatchObject({ USERS_TABLE_NAME: "AppTable", AMPLIFY_TYPENAME: "User" });
     expect(JSON.parse(fn.environment[0].variables.USERS_TABLE_KEY_LAYOUT)).toEqual({ partitionKey: { name: "pk", value: "USER#{sub}" }, sortKey: { name: "sk", value: "PROFILE" } });
+  });
+
+  test("user events with a trail of their own; a delete under conflict detection is a soft delete, so no DeleteItem", () => {
+    const created = (type: string) => result.plan.resource_changes.filter((rc: any) => rc.type === type && rc.change.actions.join() === "create");
+    expect(created("aws_cloudtrail").map((rc: any) => rc.change.after)).toEqual([
+      expect.objectContaining({ name: "user-sync-adopt-trail", enable_log_file_validation: true, is_multi_region_trail: false, event_selector: [expect.objectContaining({ read_write_type: "WriteOnly", include_management_events: true })] }),
+    ]);
+    expect(created("aws_s3_bucket_public_access_block")[0].change.after).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+    expect(created("aws_s3_bucket_lifecycle_configuration")[0].change.after.rule[0]).toMatchObject({ status: "Enabled", expiration: [expect.objectContaining({ days: 90 })] });
+    const doc = result.plan.resource_changes.find((rc: any) => rc.type === "aws_iam_policy_document" && rc.name.startsWith("user-events_function")).change.after;
+    const actions = doc.statement.flatMap((st: any) => st.actions);
+    expect(actions).toEqual(expect.arrayContaining(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]));
+    expect(actions).not.toContain("dynamodb:DeleteItem");
+    expect(result.summary.markdown).toContain("this plan creates a trail (user-sync-adopt-trail");
   });
 
   test("the summary says what is not managed here, and finds no risk", () => {

@@ -92,9 +92,13 @@ describe("default stage", () => {
     }
   });
 
-  test("no * action anywhere; no * resource but the log-stream suffix", () => {
+  test("no * action allowed anywhere; no * resource but the log-stream suffix; the only Deny refuses plain HTTP", () => {
     for (const doc of Object.values(s.json.data.aws_iam_policy_document) as any[]) {
       for (const st of doc.statement) {
+        if (st.effect === "Deny") {
+          expect(st).toMatchObject({ sid: "DenyInsecureTransport", condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }] });
+          continue;
+        }
         for (const action of st.actions) expect(action).not.toMatch(/[*?]/);
         for (const resource of st.resources) expect(resource.replace(/:log-stream:\*$/, "")).not.toMatch(/\*/);
       }

@@ -82,7 +82,8 @@ const groups = {
 };
 
 beforeAll(async () => {
-  sandbox = await startTestSandbox();
+  // Reconcile is the backstop when no event arrives (no trail); user events would repair this drift first.
+  sandbox = await startTestSandbox({ USER_SYNC_USER_EVENTS: "false" });
   cognito = sandbox.cognitoClient();
   dynamo = sandbox.dynamoClient();
   const signUpUser = (prefix: string) => (i: number) =>

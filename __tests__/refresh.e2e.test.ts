@@ -41,6 +41,8 @@ const sandboxEnvs = new WeakMap<Sandbox, Record<string, string>>();
 const sandboxEnv = (s: Sandbox) => sandboxEnvs.get(s) ?? {};
 
 async function startWith(env: Record<string, string>): Promise<Sandbox> {
+  // Reconcile is the backstop when no event arrives (no trail); user events would repair this drift first.
+  env = { USER_SYNC_USER_EVENTS: "false", ...env };
   const sandbox = await startTestSandbox(env);
   sandboxEnvs.set(sandbox, { USER_SYNC_STAGE: "e2e", ...env });
   return sandbox;

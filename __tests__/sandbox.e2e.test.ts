@@ -10,8 +10,8 @@ import {
   type CognitoIdentityProviderClient,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { DeleteItemCommand, GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { request as httpRequest } from "node:http";
 import { createServer } from "node:net";
@@ -110,7 +110,8 @@ test("load: 500 users sign up and confirm concurrently -> exactly 500 rows, none
   expect(new Set(rows.map((r) => r.id))).toEqual(new Set(subs));
   for (const r of rows) expect(r.givenName).toBe(`L${r.email.slice(5, -12)}`);
   expect((await scanAll(dynamo, sandbox.tableName)).length).toBe(before.length + 500);
-  const invocations = await sandbox.lambda.invocations();
+  // The trigger's invocations (the user-events function runs too, on each confirmation's event).
+  const invocations = (await sandbox.lambda.invocations()).filter((i) => i.functionName === sandbox.functionName);
   expect(invocations).toHaveLength(500);
   expect(invocations.filter((i) => !i.ok)).toEqual([]);
   const ms = invocations.map((i) => i.durationMs);
@@ -129,7 +130,8 @@ test("fault: DynamoDB stops mid-batch -> failures reported clearly, nothing cras
   await sandbox.dynamodb.resume();
   await inParallel(users.slice(30), 5, (u) => adminConfirm(cognito, sandbox.userPoolId, u.email));
 
-  const invocations = await sandbox.lambda.invocations();
+  // The trigger's invocations (the user-events function runs too, on each confirmation's event).
+  const invocations = (await sandbox.lambda.invocations()).filter((i) => i.functionName === sandbox.functionName);
   expect(invocations).toHaveLength(40);
   const failed = invocations.filter((i) => !i.ok);
   expect(failed.length).toBe(15);
@@ -142,11 +144,21 @@ test("fault: DynamoDB stops mid-batch -> failures reported clearly, nothing cras
   const status = await cognito.send(new AdminGetUserCommand({ UserPoolId: sandbox.userPoolId, Username: users[20].email }));
   expect(status.UserStatus).toBe("CONFIRMED");
 
+  // Each confirmation's event is retried: a row the trigger could not write is written once DynamoDB is
+  // back, or the event is dead-lettered (and the scheduled reconcile repairs it). None is lost silently.
+  await sandbox.tap!.idle();
+  const confirmed = (sub: string) => sandbox.tap!.deliveries().filter((d) => d.event.detail.eventName === "AdminConfirmSignUp" && d.event.detail.additionalEventData?.sub === sub);
   const rows = new Map((await scanAll(dynamo, sandbox.tableName)).filter((r) => r.familyName === "Fault").map((r) => [r.id, r]));
-  expect(rows.size).toBe(25);
+  const repaired = subs.slice(15, 30).filter((s) => rows.has(s));
+  expect(rows.size).toBe(25 + repaired.length);
+  for (const sub of subs.slice(15, 30)) {
+    const deliveries = confirmed(sub);
+    expect([sub, deliveries.length]).toEqual([sub, 1]);
+    expect([sub, deliveries[0].ok]).toEqual([sub, rows.has(sub)]);
+  }
   users.forEach((u, i) => {
     const r = rows.get(subs[i]);
-    if (i >= 15 && i < 30) return expect(r).toBeUndefined();
+    if (i >= 15 && i < 30) return;
     expect(r).toEqual({
       id: subs[i],
       username: subs[i],
@@ -224,13 +236,29 @@ describe("the sandbox does not answer web pages", () => {
   });
 });
 
-test("one scheduled reconcile now: start-execution on the sandbox's state machine repairs an admin-created user's missing row", async () => {
+test("an admin-created user confirmed by AdminSetUserPassword gets a row from the user-events function (no PostConfirmation ever fires)", async () => {
+  const email = "admin-set-password@example.com";
+  const created = await cognito.send(
+    new AdminCreateUserCommand({ UserPoolId: sandbox.userPoolId, Username: email, UserAttributes: [{ Name: "email", Value: email }], MessageAction: "SUPPRESS" }),
+  );
+  const sub = created.User!.Attributes!.find((a) => a.Name === "sub")!.Value!;
+  expect(await row(sub)).toBeUndefined();
+  await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: sandbox.userPoolId, Username: email, Password: PASSWORD, Permanent: true }));
+  await sandbox.tap!.idle();
+  expect(await row(sub)).toMatchObject({ id: sub, email, userPoolId: sandbox.userPoolId });
+  expect((await sandbox.lambda.invocations()).filter((i) => i.functionName === sandbox.functionName && i.sub === sub)).toEqual([]);
+});
+
+test("one scheduled reconcile now: start-execution on the sandbox's state machine repairs a row lost where no event shows it", async () => {
   const email = "scheduled@example.com";
   const created = await cognito.send(
     new AdminCreateUserCommand({ UserPoolId: sandbox.userPoolId, Username: email, UserAttributes: [{ Name: "email", Value: email }], MessageAction: "SUPPRESS" }),
   );
   const sub = created.User!.Attributes!.find((a) => a.Name === "sub")!.Value!;
   await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: sandbox.userPoolId, Username: email, Password: PASSWORD, Permanent: true }));
+  await sandbox.tap!.idle();
+  // Lost outside Cognito (a bad script, a restore): no Cognito call, so no event.
+  await dynamo.send(new DeleteItemCommand({ TableName: sandbox.tableName, Key: marshall({ id: sub }) }));
   expect(await row(sub)).toBeUndefined();
   const sfn = new SFNClient({ endpoint: sandbox.endpointEnv.AWS_ENDPOINT_URL_SFN, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
   try {

@@ -163,7 +163,7 @@ describe("default stage", () => {
   });
 
   test("invoke permission: only cognito-idp, only from this pool, only from this account", () => {
-    expect(s.one("aws_lambda_permission")).toEqual(
+    expect(s.one("aws_lambda_permission", "user-pool_")).toEqual(
       expect.objectContaining({
         action: "lambda:InvokeFunction",
         function_name: s.ref("aws_lambda_function", "function_name", "post-confirmation"),
@@ -185,6 +185,8 @@ describe("default stage", () => {
         "reconcile_scratch_table_name",
         "reconcile_state_machine_arn",
         "region",
+        "user_events_dead_letter_queue_url",
+        "user_events_function_name",
         "user_pool_arn",
         "user_pool_client_id",
         "user_pool_id",

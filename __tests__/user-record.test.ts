@@ -1,6 +1,6 @@
 import { DEFAULT_ATTRIBUTE_MAP, layoutIsDistinctive, subOfKey } from "../core/contract";
 import { functionEnvironment, readFunctionSettings } from "../core/function-settings";
-import { attributesFromList, buildUserRecord, InvalidUserError, syncOwnedFields } from "../core/user-record";
+import { attributesFromList, buildUserRecord, diffSyncOwned, InvalidUserError, personalFields, syncOwnedFields, syncOwnedValues } from "../core/user-record";
 import { createIfAbsentInput } from "../core/user-store";
 import { cognitoLocalEvent, dzoneStyleEvent } from "./fixtures/events";
 
@@ -204,7 +204,33 @@ describe("Amplify model rows", () => {
   });
 
   test("the owner field is sync-owned; app fields are not", () => {
-    expect(syncOwnedFields({ attributeMap: { given_name: "givenName" }, amplify })).toEqual(["username", "email", "emailVerified", "userPoolId", "givenName", "__typename", "owner"]);
+    expect(syncOwnedFields({ attributeMap: { given_name: "givenName" }, amplify })).toEqual(["username", "email", "emailVerified", "userPoolId", "enabled", "givenName", "__typename", "owner"]);
+  });
+});
+
+describe("enabled (absent means enabled)", () => {
+  const mapping = { attributeMap: {} };
+  const user = (enabled?: boolean) => ({ userName: "u", userPoolId: "p", attributes: { sub: "s", email: "e@x.io" }, enabled });
+  test("a new row carries enabled only when the user is disabled, so repaired rows match the trigger's", () => {
+    expect(buildUserRecord(user(), { ...mapping, now: new Date(0) })).not.toHaveProperty("enabled");
+    expect(buildUserRecord(user(true), { ...mapping, now: new Date(0) })).not.toHaveProperty("enabled");
+    expect(buildUserRecord(user(false), { ...mapping, now: new Date(0) })).toMatchObject({ enabled: false });
+  });
+  test("refresh sets it on disable and back on enable, never for unknown, never removes it", () => {
+    const row = { username: "u", email: "e@x.io", userPoolId: "p" };
+    expect(diffSyncOwned(row, syncOwnedValues(user(true), mapping), mapping)).toEqual({ set: {}, remove: [] });
+    expect(diffSyncOwned(row, syncOwnedValues(user(false), mapping), mapping)).toEqual({ set: { enabled: false }, remove: [] });
+    expect(diffSyncOwned({ ...row, enabled: false }, syncOwnedValues(user(true), mapping), mapping)).toEqual({ set: { enabled: true }, remove: [] });
+    expect(diffSyncOwned({ ...row, enabled: false }, syncOwnedValues(user(), mapping), mapping)).toEqual({ set: {}, remove: [] });
+  });
+  test("personal fields: every sync-owned field but the pool, enabled and the model type", () => {
+    expect(personalFields({ attributeMap: { given_name: "givenName" }, amplify: { typename: "User", ownerField: "owner", ownerFormat: "{sub}", conflictDetection: true } })).toEqual([
+      "username",
+      "email",
+      "emailVerified",
+      "givenName",
+      "owner",
+    ]);
   });
 });
 

@@ -96,6 +96,10 @@ export const CORE_ROW_FIELDS = [
   "__typename",
   "_version",
   "_lastChangedAt",
+  "enabled",
+  "deletedAt",
+  "_deleted",
+  "_ttl",
 ] as const;
 
 /** Cognito attributes that feed core fields and so cannot be remapped. */
@@ -186,7 +190,12 @@ export const FUNCTION_ENV = {
   reconcilePrune: "RECONCILE_PRUNE",
   reconcileMaxPrune: "RECONCILE_MAX_PRUNE",
   postConfirmationFunction: "POST_CONFIRMATION_FUNCTION",
+  onUserDeleted: "ON_USER_DELETED",
 } as const;
+
+/** What happens to a deleted user's row: erase its personal fields (default), delete it, or keep it. */
+export const ON_USER_DELETED = ["erase", "delete", "keep"] as const;
+export type OnUserDeleted = (typeof ON_USER_DELETED)[number];
 
 /** Cognito waits at most this long for a trigger. */
 export const COGNITO_TRIGGER_BUDGET_MS = 5_000;

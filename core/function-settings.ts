@@ -3,7 +3,7 @@
  * stack (and the sandbox) and read back by the function: one encoder, one
  * decoder, so the two cannot disagree.
  */
-import { attributeMapProblems, DEFAULT_ATTRIBUTE_MAP, DEFAULT_KEY_LAYOUT, FUNCTION_ENV, keyLayoutProblems, type KeyLayout } from "./contract";
+import { attributeMapProblems, DEFAULT_ATTRIBUTE_MAP, DEFAULT_KEY_LAYOUT, FUNCTION_ENV, keyLayoutProblems, ON_USER_DELETED, type KeyLayout, type OnUserDeleted } from "./contract";
 import { DEFAULT_OWNER_FORMAT, type RowMapping } from "./user-record";
 
 export interface FunctionSettings extends RowMapping {
@@ -127,5 +127,28 @@ export function readReconcileWorkerSettings(env: NodeJS.ProcessEnv): ReconcileWo
     prune: env[FUNCTION_ENV.reconcilePrune] === "true",
     maxPrune: maxPrune ? positiveNumber(env, FUNCTION_ENV.reconcileMaxPrune, 0) : undefined,
     postConfirmationFunction: env[FUNCTION_ENV.postConfirmationFunction] || undefined,
+  };
+}
+
+/** The user-events function's settings, besides the row mapping. */
+export interface UserEventsSettings extends FunctionSettings {
+  readonly userPoolId: string;
+  /** @default "erase" */
+  readonly onUserDeleted: OnUserDeleted;
+}
+
+export function userEventsEnvironment(settings: UserEventsSettings): Record<string, string> {
+  return { ...functionEnvironment(settings), [FUNCTION_ENV.userPoolId]: settings.userPoolId, [FUNCTION_ENV.onUserDeleted]: settings.onUserDeleted };
+}
+
+export function readUserEventsSettings(env: NodeJS.ProcessEnv): UserEventsSettings {
+  const onUserDeleted = env[FUNCTION_ENV.onUserDeleted] || "erase";
+  if (!(ON_USER_DELETED as readonly string[]).includes(onUserDeleted)) {
+    throw new Error(`${FUNCTION_ENV.onUserDeleted} is ${JSON.stringify(onUserDeleted)}; it must be one of ${ON_USER_DELETED.join(", ")}`);
+  }
+  return {
+    ...readFunctionSettings(env),
+    userPoolId: required(env, FUNCTION_ENV.userPoolId, "the user pool"),
+    onUserDeleted: onUserDeleted as OnUserDeleted,
   };
 }

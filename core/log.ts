@@ -1,3 +1,5 @@
+import type { EventOutcome } from "./user-events/apply";
+
 /**
  * One JSON line per event. The field list is closed on purpose: no raw event,
  * email, name or phone number can reach the logs through here.
@@ -5,7 +7,10 @@
 export interface LogFields {
   readonly sub?: string;
   readonly triggerSource?: string;
-  readonly outcome?: "created" | "exists" | "skipped" | "failed";
+  /** A Cognito API call's name (user events). */
+  readonly eventName?: string;
+  readonly eventId?: string;
+  readonly outcome?: "created" | "exists" | "skipped" | "failed" | EventOutcome | "ignored";
   readonly latencyMs?: number;
   readonly errorName?: string;
   readonly errorMessage?: string;

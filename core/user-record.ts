@@ -17,6 +17,8 @@ export interface CognitoUser {
   readonly attributes: Readonly<Record<string, AttributeValue>>;
   /** Cognito's UserLastModifiedDate, when known (not in trigger events). */
   readonly lastModified?: Date;
+  /** Whether the user may sign in (AdminDisableUser/AdminEnableUser), when known (not in trigger events). */
+  readonly enabled?: boolean;
 }
 
 /**
@@ -104,7 +106,19 @@ export function subOf(user: Pick<CognitoUser, "attributes">): string {
  */
 export function syncOwnedFields(mapping: RowMapping): string[] {
   const amplify = mapping.amplify ? ["__typename", ...(mapping.amplify.ownerField ? [mapping.amplify.ownerField] : [])] : [];
-  return [...CORE_SYNC_FIELDS, ...Object.values(mapping.attributeMap), ...amplify];
+  return [...CORE_SYNC_FIELDS, ENABLED_FIELD, ...Object.values(mapping.attributeMap), ...amplify];
+}
+
+/**
+ * `enabled` is false while Cognito has the user disabled. Absent means enabled:
+ * the trigger cannot know (its event does not say), so rows are only written
+ * `enabled: false` when a user is disabled, and `true` again when re-enabled.
+ */
+export const ENABLED_FIELD = "enabled";
+
+/** The personal fields a deleted user's row must lose (`erase`): every sync-owned field but the pool and `enabled`. */
+export function personalFields(mapping: RowMapping): string[] {
+  return syncOwnedFields(mapping).filter((f) => f !== "userPoolId" && f !== ENABLED_FIELD && f !== "__typename");
 }
 
 /** The sync-owned values Cognito's current attributes make (absent attributes are left out). */
@@ -119,6 +133,7 @@ export function syncOwnedValues(user: CognitoUser, mapping: RowMapping): UserRec
   if (emailVerified !== undefined) values.emailVerified = emailVerified;
   const userPoolId = text("userPoolId", user.userPoolId);
   if (userPoolId !== undefined) values.userPoolId = userPoolId;
+  if (user.enabled !== undefined) values[ENABLED_FIELD] = user.enabled;
   for (const [attribute, field] of Object.entries(mapping.attributeMap)) {
     const value = attribute.endsWith("_verified")
       ? parseCognitoBoolean(attribute, attributes[attribute])
@@ -140,6 +155,8 @@ export function buildUserRecord(user: CognitoUser, options: UserRecordOptions): 
   const sub = subOf(user);
   const timestamp = options.now.toISOString();
   const record: UserRecord = { ...rowKey(options.keyLayout ?? DEFAULT_KEY_LAYOUT, sub), ...syncOwnedValues(user, options) };
+  // Absent means enabled, so a repaired row is what the trigger writes.
+  if (record[ENABLED_FIELD] === true) delete record[ENABLED_FIELD];
   record.createdAt = timestamp;
   record.updatedAt = timestamp;
   if (user.lastModified) record.cognitoModifiedAt = user.lastModified.toISOString();
@@ -165,6 +182,11 @@ export function diffSyncOwned(stored: Readonly<Record<string, unknown>>, desired
   const set: UserRecord = {};
   const remove: string[] = [];
   for (const field of syncOwnedFields(mapping)) {
+    if (field === ENABLED_FIELD) {
+      // Unknown (trigger) changes nothing; absent and true are the same.
+      if (field in desired && (stored[field] ?? true) !== desired[field]) set[field] = desired[field];
+      continue;
+    }
     if (field in desired) {
       if (stored[field] !== desired[field]) set[field] = desired[field];
     } else if (stored[field] !== undefined) {

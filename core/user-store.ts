@@ -5,9 +5,11 @@
  */
 import {
   ConditionalCheckFailedException,
+  DeleteItemCommand,
   PutItemCommand,
   UpdateItemCommand,
   type DynamoDBClient,
+  type DeleteItemCommandInput,
   type PutItemCommandInput,
   type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
@@ -117,6 +119,95 @@ export async function refreshUserRecord(
   try {
     await client.send(new UpdateItemCommand(refreshInput(tableName, key, diff, options)));
     return "updated";
+  } catch (err) {
+    if (isConditionFailure(err)) return "skipped";
+    throw err;
+  }
+}
+
+/** AppSync keeps a soft-deleted item this long before DynamoDB's TTL removes it (its default, 30 days). */
+export const TOMBSTONE_TTL_SECONDS = 30 * 24 * 3600;
+
+export interface EraseOptions {
+  readonly now: Date;
+  /** Only a row of this pool is touched: a shared table may hold another pool's row for the same key. */
+  readonly userPoolId: string;
+  /** Amplify DataStore conflict detection: bump `_version`, set `_lastChangedAt`. @default false */
+  readonly conflictDetection?: boolean;
+  /** Also mark the row deleted the way AppSync does (`_deleted`, `_ttl`): a delete under conflict detection. @default false */
+  readonly tombstone?: boolean;
+}
+
+/**
+ * A deleted user's row loses every personal field; the key, app-owned fields
+ * and createdAt stay, so the app's references remain valid. `deletedAt`
+ * keeps the first erasure's time; repeating an erasure changes nothing else.
+ */
+export function eraseInput(tableName: string, key: Record<string, string>, fields: readonly string[], options: EraseOptions): UpdateItemCommandInput {
+  const names: Record<string, string> = { "#key": Object.keys(key)[0], "#pool": "userPoolId", "#deletedAt": "deletedAt", "#updatedAt": "updatedAt", "#enabled": "enabled" };
+  const values: Record<string, unknown> = { ":pool": options.userPoolId, ":now": options.now.toISOString(), ":false": false };
+  const sets = ["#deletedAt = if_not_exists(#deletedAt, :now)", "#updatedAt = :now", "#enabled = :false"];
+  if (options.conflictDetection || options.tombstone) {
+    names["#version"] = "_version";
+    names["#lastChangedAt"] = "_lastChangedAt";
+    values[":one"] = 1;
+    values[":lastChangedAt"] = options.now.getTime();
+    sets.push("#lastChangedAt = :lastChangedAt");
+  }
+  if (options.tombstone) {
+    names["#deleted"] = "_deleted";
+    names["#ttl"] = "_ttl";
+    values[":true"] = true;
+    values[":ttl"] = Math.floor(options.now.getTime() / 1000) + TOMBSTONE_TTL_SECONDS;
+    sets.push("#deleted = :true", "#ttl = :ttl");
+  }
+  const removes = fields.map((field, i) => {
+    names[`#r${i}`] = field;
+    return `#r${i}`;
+  });
+  const update = [`SET ${sets.join(", ")}`, ...(names["#version"] ? ["ADD #version :one"] : []), ...(removes.length ? [`REMOVE ${removes.join(", ")}`] : [])];
+  return {
+    TableName: tableName,
+    Key: marshall(key),
+    UpdateExpression: update.join(" "),
+    ConditionExpression: "attribute_exists(#key) AND #pool = :pool",
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: marshall(values),
+  };
+}
+
+/** Removes the row, only if it is this pool's. */
+export function deleteInput(tableName: string, key: Record<string, string>, userPoolId: string): DeleteItemCommandInput {
+  return {
+    TableName: tableName,
+    Key: marshall(key),
+    ConditionExpression: "attribute_exists(#key) AND #pool = :pool",
+    ExpressionAttributeNames: { "#key": Object.keys(key)[0], "#pool": "userPoolId" },
+    ExpressionAttributeValues: marshall({ ":pool": userPoolId }),
+  };
+}
+
+/** "skipped": no row of this pool under that key. */
+export async function eraseUserRecord(
+  client: Pick<DynamoDBClient, "send">,
+  tableName: string,
+  key: Record<string, string>,
+  fields: readonly string[],
+  options: EraseOptions,
+): Promise<"erased" | "skipped"> {
+  try {
+    await client.send(new UpdateItemCommand(eraseInput(tableName, key, fields, options)));
+    return "erased";
+  } catch (err) {
+    if (isConditionFailure(err)) return "skipped";
+    throw err;
+  }
+}
+
+export async function deleteUserRecord(client: Pick<DynamoDBClient, "send">, tableName: string, key: Record<string, string>, userPoolId: string): Promise<"deleted" | "skipped"> {
+  try {
+    await client.send(new DeleteItemCommand(deleteInput(tableName, key, userPoolId)));
+    return "deleted";
   } catch (err) {
     if (isConditionFailure(err)) return "skipped";
     throw err;

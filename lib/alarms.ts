@@ -10,6 +10,8 @@ export interface AlarmsProps {
   readonly postConfirmationFunction: string;
   /** @default no reconcile alarms */
   readonly reconcile?: { readonly stateMachineArn: string; readonly workerFunction: string };
+  /** @default no user-events alarm */
+  readonly userEvents?: { readonly deadLetterQueueName: string };
   /** Creates a topic with this address subscribed. @default none */
   readonly alarmEmail?: string;
   readonly alarmTopicName?: string;
@@ -76,6 +78,16 @@ export class Alarms extends Construct {
         metricName: "triggerDrift",
         dimensions: { [METRIC_DIMENSION]: props.reconcile.workerFunction },
         period: 3600,
+        statistic: "Maximum",
+        threshold: 0,
+      });
+    }
+    if (props.userEvents) {
+      alarm("user-events-dead-letters", "User events failed after every retry: rows of deleted or changed users wait for the scheduled reconcile; read the queue's messages", {
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: props.userEvents.deadLetterQueueName },
+        period: 300,
         statistic: "Maximum",
         threshold: 0,
       });

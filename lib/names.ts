@@ -31,6 +31,12 @@ export function resourceNames(config: Pick<UserSyncConfig, "namePrefix" | "stage
     reconcileSchedule: `${base}-reconcile`,
     reconcileSchedulerRole: `${base}-reconcile-scheduler-role`,
     scratchTable: `${base}-reconcile-scratch`,
+    userEvents: functionNames(base, "user-events"),
+    userEventsRule: `${base}-user-events`,
+    userEventsDeadLetterQueue: `${base}-user-events-dlq`,
+    trail: `${base}-trail`,
+    /** S3 adds a unique suffix: bucket names are global. */
+    trailBucketPrefix: `${base}-trail-`,
     alarmTopic: `${base}-alarms`,
     /** An alarm's name: `<base>-<what>`. */
     alarm: (what: string) => `${base}-${what}`,

@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
-import { attributeMapProblems, CORE_ROW_FIELDS, DEFAULT_ATTRIBUTE_MAP, keyLayoutProblems, keyNames, type KeyLayout } from "../core/contract";
+import { attributeMapProblems, CORE_ROW_FIELDS, DEFAULT_ATTRIBUTE_MAP, keyLayoutProblems, keyNames, ON_USER_DELETED, type KeyLayout } from "../core/contract";
 
 /** How the value of an environment variable becomes a setting value. */
 type EnvKind = "string" | "number" | "boolean" | "json";
@@ -264,6 +264,24 @@ export const settingsSchema = z.strictObject({
     wholeNumber.refine((n) => n >= 0, { error: (iss) => `${shown(iss.input)} must be 0 or more` }),
     { env: "USER_SYNC_RECONCILE_MAX_PRUNE", envKind: "number", defaultText: "5% of rows, at least 100", doc: "The most orphans one scheduled prune may delete." },
   ),
+  userEvents: setting(boolean, {
+    env: "USER_SYNC_USER_EVENTS",
+    envKind: "boolean",
+    default: true,
+    doc: "The user-events function: deletes and profile changes reach the table within seconds (EventBridge rule on Cognito's API calls via CloudTrail; needs a trail, see `cloudTrail`).",
+  }),
+  onUserDeleted: setting(z.enum(ON_USER_DELETED, { error: (iss) => `${shown(iss.input)} is not a deletion policy; use erase, delete or keep` }), {
+    env: "USER_SYNC_ON_USER_DELETED",
+    envKind: "string",
+    default: "erase",
+    doc: "A deleted user's row: `erase` removes every personal sync-owned field and sets `deletedAt` (key and app fields stay), `delete` removes the row (a soft delete under Amplify conflict detection), `keep` leaves it.",
+  }),
+  cloudTrail: setting(z.enum(["existing", "create"], { error: (iss) => `${shown(iss.input)} is not a trail mode; use existing or create` }), {
+    env: "USER_SYNC_CLOUD_TRAIL",
+    envKind: "string",
+    default: "existing",
+    doc: "`existing`: a trail logging management events already runs in this account and region (check: `aws cloudtrail describe-trails`). `create`: a minimal one (write-only management events, log-file validation, a private encrypted bucket with expiry). Without a trail, deletes and changes wait for the scheduled reconcile.",
+  }),
   alarmEmail: optionalSetting(z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { error: (iss) => `${shown(iss.input)} is not an email address` }), {
     env: "USER_SYNC_ALARM_EMAIL",
     envKind: "string",

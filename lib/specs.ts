@@ -4,7 +4,7 @@
  * cannot drift (a test compares them).
  */
 import { COGNITO_TRIGGER_BUDGET_MS, customAttributeNames } from "../core/contract";
-import { functionEnvironment, reconcileWorkerEnvironment } from "../core/function-settings";
+import { functionEnvironment, reconcileWorkerEnvironment, userEventsEnvironment } from "../core/function-settings";
 import type { RowMapping } from "../core/user-record";
 import { resourceNames, type FunctionNames } from "./names";
 import { keyLayoutOf, type UserSyncConfig } from "./settings";
@@ -155,6 +155,18 @@ export function postConfirmationSpec(config: UserSyncConfig): FunctionSpec {
     names: names.postConfirmation,
     environment: functionEnvironment({ tableName: usersTableSpec(config).tableName, ...rowMapping(config) }),
     timeoutSeconds: COGNITO_TRIGGER_BUDGET_MS / 1000,
+    memoryMb: config.functionMemoryMb,
+  };
+}
+
+/** The user-events function, given the pool it watches (an id known only after apply, in a stack). */
+export function userEventsSpec(config: UserSyncConfig, userPoolId: string): FunctionSpec {
+  return {
+    entry: "user-events",
+    names: resourceNames(config).userEvents,
+    environment: userEventsEnvironment({ tableName: usersTableSpec(config).tableName, ...rowMapping(config), userPoolId, onUserDeleted: config.onUserDeleted }),
+    // Two Cognito reads and two DynamoDB calls, each with its own timeouts and retries.
+    timeoutSeconds: 30,
     memoryMb: config.functionMemoryMb,
   };
 }

@@ -58,6 +58,8 @@ export class UserSyncStack extends TerraformStack {
       function_name: sync.postConfirmation.function.functionName,
       reconcile_state_machine_arn: sync.reconcile.stateMachine.arn,
       reconcile_scratch_table_name: sync.reconcile.scratch.table.name,
+      user_events_function_name: sync.userEvents?.function.function.functionName,
+      user_events_dead_letter_queue_url: sync.userEvents?.deadLetterQueue.url,
     };
     for (const [name, value] of Object.entries(outputs)) if (value !== undefined) new TerraformOutput(this, name, { value });
   }

@@ -1,6 +1,7 @@
 import { Fn, Lazy } from "cdktf";
 import { Construct } from "constructs";
 import { Alarms } from "./alarms";
+import { CloudTrailLog } from "./cloud-trail";
 import { ExistingUserPool } from "./existing-user-pool";
 import { NodeFunction } from "./function/node-function";
 import { resourceNames } from "./names";
@@ -8,6 +9,7 @@ import { ReconcileSchedule } from "./reconcile-schedule";
 import { parseSettings, type UserSyncConfig, type UserSyncSettings } from "./settings";
 import { postConfirmationSpec, userPoolSpec, usersTableSpec } from "./specs";
 import { UserPool } from "./user-pool";
+import { UserEvents } from "./user-events";
 import { UsersTable } from "./users-table";
 
 export interface UserSyncProps extends UserSyncSettings {
@@ -38,6 +40,10 @@ export class UserSync extends Construct {
   /** The app client of a pool this stack created. */
   readonly userPoolClientId?: string;
   readonly reconcile: ReconcileSchedule;
+  /** Deletes and changes within seconds; undefined when `userEvents` is false. */
+  readonly userEvents?: UserEvents;
+  /** The trail this stack created (`cloudTrail: "create"`). */
+  readonly cloudTrail?: CloudTrailLog;
   readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, props: UserSyncProps = {}) {
@@ -89,10 +95,24 @@ export class UserSync extends Construct {
       bundleRoot,
     });
 
+    if (config.userEvents) {
+      this.userEvents = new UserEvents(this, "user-events", { config, table: this.table, userPool: { id: this.userPoolId, arn: this.userPoolArn }, bundleRoot });
+      if (config.cloudTrail === "create") {
+        this.cloudTrail = new CloudTrailLog(this, "cloud-trail", {
+          trailName: names.trail,
+          bucketPrefix: names.trailBucketPrefix,
+          partition,
+          region: config.region,
+          account,
+        });
+      }
+    }
+
     this.alarms = new Alarms(this, "alarms", {
       namePrefix: names.stack,
       postConfirmationFunction: this.postConfirmation.function.functionName,
       reconcile: { stateMachineArn: this.reconcile.stateMachine.arn, workerFunction: this.reconcile.worker.function.functionName },
+      userEvents: this.userEvents ? { deadLetterQueueName: this.userEvents.deadLetterQueue.name } : undefined,
       alarmEmail: config.alarmEmail,
       alarmTopicName: names.alarmTopic,
       alarmTopicArn: config.alarmTopicArn,

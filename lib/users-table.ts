@@ -4,11 +4,12 @@ import type { PolicyStatement } from "./service-role";
 import type { UsersTableSpec } from "./specs";
 
 /** What a function does with user rows; each maps to the exact DynamoDB actions it needs. */
-export type TableAccess = "describe" | "create" | "read" | "scan" | "update" | "delete";
+export type TableAccess = "describe" | "create" | "get" | "read" | "scan" | "update" | "delete";
 
 const ACCESS: Record<TableAccess, { readonly sid: string; readonly actions: readonly string[] }> = {
   describe: { sid: "DescribeUserTable", actions: ["dynamodb:DescribeTable"] },
   create: { sid: "CreateUserRows", actions: ["dynamodb:PutItem"] },
+  get: { sid: "GetUserRows", actions: ["dynamodb:GetItem"] },
   read: { sid: "ReadUserRows", actions: ["dynamodb:GetItem", "dynamodb:BatchGetItem"] },
   scan: { sid: "ScanUserRows", actions: ["dynamodb:Scan"] },
   update: { sid: "UpdateUserRows", actions: ["dynamodb:UpdateItem"] },

@@ -1,17 +1,22 @@
 /** Every resource one stage creates by default, and how many of each (synth and plan tests agree on it). */
 export const EXPECTED_RESOURCES: Readonly<Record<string, number>> = {
-  aws_cloudwatch_log_group: 2,
-  aws_cloudwatch_metric_alarm: 7,
+  aws_cloudwatch_event_rule: 1,
+  aws_cloudwatch_event_target: 1,
+  aws_cloudwatch_log_group: 3,
+  aws_cloudwatch_metric_alarm: 8,
   aws_cognito_user_group: 1,
   aws_cognito_user_pool: 1,
   aws_cognito_user_pool_client: 1,
   aws_dynamodb_table: 2,
-  aws_iam_role: 4,
-  aws_iam_role_policy: 4,
-  aws_lambda_function: 2,
-  aws_lambda_permission: 1,
+  aws_iam_role: 5,
+  aws_iam_role_policy: 5,
+  aws_lambda_function: 3,
+  aws_lambda_function_event_invoke_config: 1,
+  aws_lambda_permission: 2,
   aws_scheduler_schedule: 1,
   aws_sfn_state_machine: 1,
+  aws_sqs_queue: 1,
+  aws_sqs_queue_policy: 1,
 };
 
 export const EXPECTED_RESOURCE_TYPES = Object.keys(EXPECTED_RESOURCES).sort();

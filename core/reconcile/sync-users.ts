@@ -64,6 +64,7 @@ export const cognitoUserOf = (user: UserType, userPoolId: string): CognitoUser =
   userPoolId,
   attributes: attributesFromList(user.Attributes),
   lastModified: user.UserLastModifiedDate,
+  enabled: user.Enabled,
 });
 
 /** The stored sync-owned fields of these subs' rows, following UnprocessedKeys. */

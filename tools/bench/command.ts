@@ -11,6 +11,7 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
   handler: async () => (await import("./handler")).benchHandler(),
   reconcile: async () => (await import("./reconcile")).benchReconcile(),
   schedule: async () => (await import("./schedule")).benchSchedule(),
+  events: async () => (await import("./events")).benchEvents(),
 };
 
 async function runBench(wanted: string[]): Promise<number> {

@@ -18,8 +18,11 @@ function printEndpoints(sandbox: import("./sandbox").Sandbox): void {
   console.log(`
 Local user-sync sandbox
   DynamoDB (dynalite)      ${sandbox.dynamodb.endpoint}   table ${sandbox.tableName}
-  Cognito (cognito-local)  ${sandbox.cognito.endpoint}   pool ${sandbox.userPoolId}, client ${sandbox.clientId}
-  Lambda runner            ${sandbox.lambda.endpoint}   function ${sandbox.functionName} (PostConfirmation) and the reconcile worker
+  Cognito (cognito-local)  ${sandbox.tap?.endpoint ?? sandbox.cognito.endpoint}   pool ${sandbox.userPoolId}, client ${sandbox.clientId}${
+    sandbox.tap ? `
+                           (through the event tap: CloudTrail + EventBridge for ${sandbox.userEventsFunctionName})` : ""
+  }
+  Lambda runner            ${sandbox.lambda.endpoint}   function ${sandbox.functionName} (PostConfirmation), the reconcile worker${sandbox.tap ? " and user events" : ""}
   Step Functions           ${sandbox.stepfunctions.endpoint}   ${sandbox.stateMachineArn}
 
 Point the AWS CLI (v1 or v2) or an SDK at it:
@@ -30,6 +33,8 @@ ${Object.entries(env)
 e.g.  aws cognito-idp sign-up --client-id ${sandbox.clientId} --username me@example.com --password '${EXAMPLE_PASSWORD}'
       aws cognito-idp admin-confirm-sign-up --user-pool-id ${sandbox.userPoolId} --username me@example.com
       aws dynamodb scan --table-name ${sandbox.tableName}
+      aws cognito-idp admin-update-user-attributes --user-pool-id ${sandbox.userPoolId} --username me@example.com --user-attributes Name=given_name,Value=Ada
+      aws cognito-idp admin-delete-user --user-pool-id ${sandbox.userPoolId} --username me@example.com    # the row is erased within a second
       aws stepfunctions start-execution --state-machine-arn ${sandbox.stateMachineArn}    # one scheduled reconcile now
       curl ${sandbox.lambda.endpoint}/_runner/invocations     # every function run and its outcome
 `);
@@ -83,7 +88,7 @@ async function runDemo(): Promise<number> {
   const sandbox = await startSandbox({ stateDir, reset: true });
   try {
     await demo(sandbox);
-    console.log("\nDemo passed: the row was written by the real bundle through the PostConfirmation trigger.");
+    console.log("\nDemo passed: the real bundles wrote the row (PostConfirmation) and made it follow the change and the delete (user events).");
     return 0;
   } finally {
     await sandbox.stop();

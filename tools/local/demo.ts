@@ -1,4 +1,9 @@
-/** `user-sync demo`: sign a user up in the sandbox, confirm them, read the row the trigger wrote. */
+/**
+ * `user-sync demo`: sign a user up in the sandbox, confirm them, read the row
+ * the trigger wrote; then change their email and delete them, and watch the
+ * row follow through the user-events function.
+ */
+import { AdminDeleteUserCommand, AdminUpdateUserAttributesCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { randomBytes } from "node:crypto";
@@ -27,7 +32,33 @@ export async function demo(sandbox: Sandbox, log: (line: string) => void = conso
     if (!res.Item) throw new Error(`no row for ${sub} in ${sandbox.tableName}`);
     const row = unmarshall(res.Item);
     log(JSON.stringify(row, null, 2));
-    return row;
+    if (!sandbox.tap) return row;
+
+    const read = async () => {
+      await sandbox.tap!.idle();
+      const r = await dynamo.send(new GetItemCommand({ TableName: sandbox.tableName, Key: marshall(key), ConsistentRead: true }));
+      return r.Item ? unmarshall(r.Item) : undefined;
+    };
+    const changed = `changed-${email}`;
+    log(`4. AdminUpdateUserAttributes email -> ${changed}, email_verified true (the event tap delivers the CloudTrail event to ${sandbox.userEventsFunctionName})`);
+    await cognito.send(
+      new AdminUpdateUserAttributesCommand({
+        UserPoolId: sandbox.userPoolId,
+        Username: email,
+        UserAttributes: [
+          { Name: "email", Value: changed },
+          { Name: "email_verified", Value: "true" },
+        ],
+      }),
+    );
+    const updated = await read();
+    if (updated?.email !== changed) throw new Error(`the row did not follow the email change: ${JSON.stringify(updated)}`);
+    log(`   row email ${updated.email}, updatedAt ${updated.updatedAt}`);
+    log("5. AdminDeleteUser (onUserDeleted: " + sandbox.config.onUserDeleted + ")");
+    await cognito.send(new AdminDeleteUserCommand({ UserPoolId: sandbox.userPoolId, Username: changed }));
+    const after = await read();
+    log(JSON.stringify(after ?? "(row deleted)", null, 2));
+    return after ?? {};
   } finally {
     cognito.destroy();
     dynamo.destroy();

@@ -15,7 +15,9 @@ import { bundleFunction } from "../../lib/function/bundle";
 import { loadConfig, type UserSyncConfig } from "../../lib/settings";
 import { resourceNames } from "../../lib/names";
 import { reconcileDefinition } from "../../lib/reconcile-definition";
-import { postConfirmationSpec, reconcileWorkerSpec, userPoolSpec, usersTableSpec, type FunctionSpec } from "../../lib/specs";
+import { postConfirmationSpec, reconcileWorkerSpec, userEventsSpec, userPoolSpec, usersTableSpec, type FunctionSpec } from "../../lib/specs";
+import { userEventsPattern } from "../../core/user-events/cloudtrail";
+import { startEventTap, type EventTap } from "./event-tap";
 import { localAwsEnv, localCognitoClient, localDynamoDBClient, localLambdaClient } from "./clients";
 import { startLocalCognito, type LocalCognito } from "./cognito";
 import { startLocalDynamoDB, type LocalDynamoDB } from "./dynamodb";
@@ -55,6 +57,10 @@ export interface Sandbox {
   readonly cognito: LocalCognito;
   readonly lambda: LambdaRunner;
   readonly stepfunctions: LocalStepFunctions;
+  /** The user-events function's name (undefined when userEvents is off). */
+  readonly userEventsFunctionName?: string;
+  /** CloudTrail + EventBridge for the user-events function; clients' Cognito endpoint (undefined when userEvents is off). */
+  readonly tap?: EventTap;
   /** The scheduled reconcile's state machine, as the stack deploys it. */
   readonly stateMachineArn: string;
   /** The `AWS_ENDPOINT_URL_*` variables (and dummy credentials) that point SDKs and the AWS CLI here. */
@@ -112,10 +118,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
     started.push(lambda);
 
+    // With user events on, clients reach Cognito through the event tap, on the Cognito port.
     const cognito = await startLocalCognito({
       dataDir: join(stateDir, "cognito"),
       lambdaEndpoint: lambda.endpoint,
-      port: options.ports?.cognito ?? 0,
+      port: config.userEvents ? 0 : (options.ports?.cognito ?? 0),
       host,
     });
     started.push(cognito);
@@ -152,10 +159,29 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }),
     );
 
+    // User events: the function, and the tap that plays CloudTrail + EventBridge for it.
+    let tap: EventTap | undefined;
+    if (config.userEvents) {
+      const events = userEventsSpec(config, ids.userPoolId);
+      await lambda.add(local(events, { AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint, AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint }));
+      tap = await startEventTap({
+        cognitoEndpoint: cognito.endpoint,
+        lambdaEndpoint: lambda.endpoint,
+        functionName: events.names.function,
+        pattern: userEventsPattern(),
+        port: options.ports?.cognito ?? 0,
+        host,
+      });
+      started.push(tap);
+    }
+    const cognitoEndpoint = tap?.endpoint ?? cognito.endpoint;
+
     return {
       config,
       tableName: table.tableName,
       functionName: postConfirmation,
+      userEventsFunctionName: config.userEvents ? userEventsSpec(config, ids.userPoolId).names.function : undefined,
+      tap,
       ...ids,
       dynamodb,
       cognito,
@@ -164,11 +190,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       stateMachineArn,
       endpointEnv: localAwsEnv({
         AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
-        AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint,
+        AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognitoEndpoint,
         AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
         AWS_ENDPOINT_URL_SFN: stepfunctions.endpoint,
       }),
-      cognitoClient: () => localCognitoClient(cognito.endpoint),
+      cognitoClient: () => localCognitoClient(cognitoEndpoint),
       dynamoClient: () => localDynamoDBClient(dynamodb.endpoint),
       async stop() {
         for (const s of started.reverse()) await s.stop();

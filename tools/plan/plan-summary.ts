@@ -37,6 +37,7 @@ export const ALLOWED_TYPES = new Set([
   "aws_iam_role",
   "aws_iam_role_policy",
   "aws_lambda_function",
+  "aws_lambda_function_event_invoke_config",
   "aws_lambda_permission",
   "aws_s3_bucket",
   "aws_s3_bucket_lifecycle_configuration",
@@ -290,19 +291,20 @@ export function summarizePlan(plan: Json, options: SummaryOptions = {}): PlanSum
     });
   };
 
-  for (const rc of live.filter((r) => r.type === "aws_iam_policy_document")) {
-    review(rc.address, { statements: documentStatements(after(rc), afterUnknown(rc), config.get(rc.address)) }, "identity");
-  }
   const documents = new Set(live.filter((r) => r.type === "aws_iam_policy_document").map((r) => r.address));
-  for (const rc of ofType(...IDENTITY_POLICY_TYPES)) {
-    // A policy that is exactly a policy document's JSON was reviewed with that document above.
+  /** The policy document a policy is exactly the JSON of, if any: reviewed once, as that kind of policy. */
+  const documentOf = (rc: Json): string | undefined => {
     const template = config.get(rc.address)?.policy?.constant_value;
-    const document = typeof template === "string" ? /^\$\{(data\.aws_iam_policy_document\.[^.}]+)\.json\}$/.exec(template)?.[1] : undefined;
-    if (document && documents.has(document)) continue;
-    review(rc.address, readPolicy(after(rc).policy, afterUnknown(rc).policy, config.get(rc.address)?.policy), "identity");
+    const doc = typeof template === "string" ? /^\$\{(data\.aws_iam_policy_document\.[^.}]+)\.json\}$/.exec(template)?.[1] : undefined;
+    return doc && documents.has(doc) ? doc : undefined;
+  };
+  const resourceDocuments = new Set(ofType(...RESOURCE_POLICY_TYPES).map(documentOf).filter(Boolean));
+  for (const rc of live.filter((r) => r.type === "aws_iam_policy_document")) {
+    review(rc.address, { statements: documentStatements(after(rc), afterUnknown(rc), config.get(rc.address)) }, resourceDocuments.has(rc.address) ? "resource" : "identity");
   }
-  for (const rc of ofType(...RESOURCE_POLICY_TYPES)) {
-    review(rc.address, readPolicy(after(rc).policy, afterUnknown(rc).policy, config.get(rc.address)?.policy), "resource");
+  for (const rc of ofType(...IDENTITY_POLICY_TYPES, ...RESOURCE_POLICY_TYPES)) {
+    if (documentOf(rc)) continue;
+    review(rc.address, readPolicy(after(rc).policy, afterUnknown(rc).policy, config.get(rc.address)?.policy), IDENTITY_POLICY_TYPES.includes(rc.type) ? "identity" : "resource");
   }
   for (const rc of ofType("aws_iam_role")) {
     review(`${rc.address} (trust)`, readPolicy(after(rc).assume_role_policy, afterUnknown(rc).assume_role_policy, config.get(rc.address)?.assume_role_policy), "trust");

@@ -147,10 +147,21 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
   const notes = [
     ...(offline ? ["Offline plan: no AWS credentials used, provider checks skipped, state not refreshed; the function is zipped at synth (no archive provider)."] : []),
     ...adoptionNotes(config),
+    ...userEventsNotes(config),
     ...(options.notes ?? []),
   ];
   const result = planStackDir(stackDir, { terraform, tfEnv, offline, mirror: mirrorDir, log, title: stack, notes });
   return { stackDir, ...result, offline };
+}
+
+/** Whether deletes and changes reach the table within seconds, and what that depends on. */
+export function userEventsNotes(config: ReturnType<typeof loadConfig>): string[] {
+  if (!config.userEvents) return ["User events are off (userEvents: false): deletes and profile changes reach the table only at the next scheduled reconcile."];
+  if (config.cloudTrail === "create") return [`User events: this plan creates a trail (${resourceNames(config).trail}, write-only management events) so EventBridge sees Cognito's API calls in ${config.region}.`];
+  return [
+    `User events need a CloudTrail trail that logs management events in ${config.region} (cloudTrail: existing; check with \`aws cloudtrail describe-trails --region ${config.region}\`). ` +
+      "Without one, EventBridge never sees Cognito's API calls: deletes and profile changes wait for the scheduled reconcile. Set cloudTrail to create for a minimal trail.",
+  ];
 }
 
 /** What the plan does not show because this stack does not manage it. */

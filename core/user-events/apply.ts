@@ -1,0 +1,141 @@
+/**
+ * What a user event does to the table, decided from current state, never from
+ * the event: re-read the user in this pool (by sub, or by username when the
+ * event has one) and the row, then create, refresh, or apply onUserDeleted.
+ * Redelivered, duplicated and out-of-order events therefore end in the same
+ * table.
+ */
+import { AdminGetUserCommand, ListUsersCommand, type CognitoIdentityProviderClient, type UserType } from "@aws-sdk/client-cognito-identity-provider";
+import { GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { DEFAULT_KEY_LAYOUT, EXPECTED_STATUSES, keyNames, rowKey, type OnUserDeleted } from "../contract";
+import { cognitoUserOf, subOfUser } from "../reconcile/sync-users";
+import { buildUserRecord, diffSyncOwned, isEmptyDiff, personalFields, syncOwnedFields, syncOwnedValues, type RowMapping } from "../user-record";
+import { createUserRecordIfAbsent, deleteUserRecord, eraseUserRecord, refreshUserRecord } from "../user-store";
+import type { UserSignal } from "./cloudtrail";
+
+export { ON_USER_DELETED, type OnUserDeleted } from "../contract";
+
+export interface UserEventsContext extends RowMapping {
+  readonly cognito: Pick<CognitoIdentityProviderClient, "send">;
+  readonly dynamodb: Pick<DynamoDBClient, "send">;
+  readonly userPoolId: string;
+  readonly tableName: string;
+  readonly onUserDeleted: OnUserDeleted;
+  readonly now?: () => Date;
+}
+
+export type EventOutcome =
+  | "created"
+  | "refreshed"
+  | "unchanged"
+  | "erased"
+  | "deleted"
+  | "kept"
+  /** The user exists but is not in a status that gets a row (e.g. UNCONFIRMED), and has none. */
+  | "no-row"
+  /** The event or the row belongs to another pool in the account. */
+  | "other-pool"
+  /** Neither a user in this pool nor a row has that sub. */
+  | "unknown-user"
+  /** A newer write got there first (the conditional write did not land). */
+  | "superseded";
+
+export interface EventResult {
+  readonly outcome: EventOutcome;
+  readonly sub?: string;
+}
+
+// Subs are UUIDs; anything else must not reach a ListUsers filter string.
+const SUB = /^[0-9a-zA-Z-]{1,128}$/;
+
+const isUserNotFound = (err: unknown) => (err as Error)?.name === "UserNotFoundException";
+
+/** The user as ListUsers would list it, by sub, else by username; undefined when not in this pool. */
+async function findUser(ctx: UserEventsContext, signal: Pick<UserSignal, "sub" | "username">): Promise<UserType | undefined> {
+  if (signal.sub && SUB.test(signal.sub)) {
+    const res = await ctx.cognito.send(new ListUsersCommand({ UserPoolId: ctx.userPoolId, Filter: `sub = "${signal.sub}"`, Limit: 1 }));
+    if (res.Users?.[0]) return res.Users[0];
+  }
+  if (signal.username) return getUser(ctx, signal.username);
+  return undefined;
+}
+
+async function getUser(ctx: UserEventsContext, username: string): Promise<UserType | undefined> {
+  try {
+    const res = await ctx.cognito.send(new AdminGetUserCommand({ UserPoolId: ctx.userPoolId, Username: username }));
+    return { Username: res.Username, Attributes: res.UserAttributes, UserStatus: res.UserStatus, Enabled: res.Enabled, UserLastModifiedDate: res.UserLastModifiedDate };
+  } catch (err) {
+    if (isUserNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** The row's key, pool and sync-owned fields (strongly consistent). */
+async function readRow(ctx: UserEventsContext, key: Record<string, string>): Promise<Record<string, any> | undefined> {
+  const fields = [...keyNames(ctx.keyLayout ?? DEFAULT_KEY_LAYOUT), ...syncOwnedFields(ctx), "deletedAt"];
+  const names = Object.fromEntries(fields.map((f, i) => [`#f${i}`, f]));
+  const res = await ctx.dynamodb.send(
+    new GetItemCommand({ TableName: ctx.tableName, Key: marshall(key), ConsistentRead: true, ProjectionExpression: Object.keys(names).join(", "), ExpressionAttributeNames: names }),
+  );
+  return res.Item ? unmarshall(res.Item) : undefined;
+}
+
+export async function applyUserEvent(ctx: UserEventsContext, signal: Pick<UserSignal, "sub" | "username" | "userPoolId">): Promise<EventResult> {
+  // Token-authorized calls carry no pool id; those are told apart by the lookups below.
+  if (signal.userPoolId && signal.userPoolId !== ctx.userPoolId) return { outcome: "other-pool", sub: signal.sub };
+  const now = ctx.now ?? (() => new Date());
+  const layout = ctx.keyLayout ?? DEFAULT_KEY_LAYOUT;
+
+  let user = await findUser(ctx, signal);
+  const sub = (user && subOfUser(user)) ?? signal.sub;
+  if (!sub) return { outcome: "unknown-user" };
+  const key = rowKey(layout, sub);
+  let row = await readRow(ctx, key);
+  if (row && row.userPoolId !== undefined && row.userPoolId !== ctx.userPoolId) return { outcome: "other-pool", sub };
+
+  if (!user) {
+    if (!row) return { outcome: "unknown-user", sub };
+    // Deleting user data needs a second, independent read: the row's username must be gone
+    // too (or now name another user), so a ListUsers that lags never erases a live user.
+    if (typeof row.username === "string") {
+      const byName = await getUser(ctx, row.username);
+      if (byName && subOfUser(byName) === sub) user = byName;
+    }
+    if (!user) return { outcome: await onDeleted(ctx, key, row, now()), sub };
+  }
+
+  const cognitoUser = cognitoUserOf(user, ctx.userPoolId);
+  if (!row) {
+    if (!(EXPECTED_STATUSES as readonly string[]).includes(user.UserStatus ?? "")) return { outcome: "no-row", sub };
+    const created = await createUserRecordIfAbsent(ctx.dynamodb, ctx.tableName, buildUserRecord(cognitoUser, { ...ctx, now: now() }), layout);
+    if (created === "created") return { outcome: "created", sub };
+    // The trigger wrote it meanwhile: refresh what it could not know (enabled, later changes).
+    row = await readRow(ctx, key);
+    if (!row) return { outcome: "superseded", sub };
+  }
+  const diff = diffSyncOwned(row, syncOwnedValues(cognitoUser, ctx), ctx);
+  if (isEmptyDiff(diff)) return { outcome: "unchanged", sub };
+  const refreshed = await refreshUserRecord(ctx.dynamodb, ctx.tableName, key, diff, {
+    now: now(),
+    sourceModified: cognitoUser.lastModified,
+    conflictDetection: Boolean(ctx.amplify?.conflictDetection),
+  });
+  return { outcome: refreshed === "updated" ? "refreshed" : "superseded", sub };
+}
+
+async function onDeleted(ctx: UserEventsContext, key: Record<string, string>, row: Record<string, any>, now: Date): Promise<EventOutcome> {
+  if (ctx.onUserDeleted === "keep") return "kept";
+  const conflictDetection = Boolean(ctx.amplify?.conflictDetection);
+  if (ctx.onUserDeleted === "delete" && !conflictDetection) {
+    return (await deleteUserRecord(ctx.dynamodb, ctx.tableName, key, ctx.userPoolId)) === "deleted" ? "deleted" : "superseded";
+  }
+  // An erased row needs no second erasure (its deletedAt stays the first one's).
+  const fields = personalFields(ctx).filter((f) => row[f] !== undefined);
+  if (row.deletedAt !== undefined && fields.length === 0 && ctx.onUserDeleted === "erase") return "erased";
+  // Under DataStore conflict detection a delete is AppSync's soft delete (plus the erasure): clients must see _deleted.
+  const tombstone = ctx.onUserDeleted === "delete";
+  const outcome = await eraseUserRecord(ctx.dynamodb, ctx.tableName, key, fields, { now, userPoolId: ctx.userPoolId, conflictDetection, tombstone });
+  if (outcome !== "erased") return "superseded";
+  return tombstone ? "deleted" : "erased";
+}

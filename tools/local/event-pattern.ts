@@ -1,0 +1,34 @@
+/**
+ * EventBridge's event-pattern matching, for the operators our rule uses
+ * (exact values, exists, prefix, anything-but). There is no maintained npm
+ * package for it; an operator outside this set is an error, never a silent
+ * match, so a pattern change cannot pass the local tap unnoticed.
+ */
+type Json = unknown;
+
+function matchesValue(rule: Json, value: Json, present: boolean): boolean {
+  if (rule === null || typeof rule !== "object") return present && value === rule;
+  const [op, arg] = Object.entries(rule as Record<string, Json>)[0] ?? [];
+  switch (op) {
+    case "exists":
+      return present === arg;
+    case "prefix":
+      return present && typeof value === "string" && value.startsWith(String(arg));
+    case "anything-but":
+      return present && !(Array.isArray(arg) ? arg : [arg]).includes(value);
+    default:
+      throw new Error(`event pattern operator ${JSON.stringify(op)} is not supported by the local tap's matcher`);
+  }
+}
+
+/** Whether `event` matches `pattern` (fields AND, array values OR; an array in the event matches if any element does). */
+export function matchesPattern(pattern: Record<string, Json>, event: Json): boolean {
+  const object = (event ?? {}) as Record<string, Json>;
+  return Object.entries(pattern).every(([field, rule]) => {
+    const present = typeof object === "object" && object !== null && field in object && object[field] !== undefined;
+    const value = present ? object[field] : undefined;
+    if (!Array.isArray(rule)) return present && matchesPattern(rule as Record<string, Json>, value);
+    const values = Array.isArray(value) ? value : [value];
+    return rule.some((r) => (r !== null && typeof r === "object" ? matchesValue(r, value, present) : values.some((v) => matchesValue(r, v, present))));
+  });
+}
