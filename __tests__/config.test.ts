@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_ATTRIBUTE_MAP } from "../core/contract";
 import { resourceNames } from "../lib/names";
-import { ConfigError, loadConfig, SETTINGS, settingsTable } from "../lib/settings";
+import { ConfigError, loadConfig, parseSettings, SETTINGS, settingsTable } from "../lib/settings";
 import { postConfirmationSpec } from "../lib/specs";
 
 function problemsFor(env: Record<string, string>): string[] {
@@ -134,6 +134,48 @@ describe("schema details", () => {
     expect(problems.sort()).toEqual([
       'deletionProtection (USER_SYNC_DELETION_PROTECTION): "yes" is not a boolean; use true or false',
       'logRetentionDays (USER_SYNC_LOG_RETENTION_DAYS): "30" is not a whole number',
+    ]);
+  });
+});
+
+describe("typos are caught at every level, with the closest known name", () => {
+  const problemsFor = (content: unknown): string[] => {
+    const file = join(mkdtempSync(join(tmpdir(), "user-sync-typo-")), "user-sync.config.json");
+    writeFileSync(file, JSON.stringify(content));
+    try {
+      loadConfig({ env: {}, file });
+    } catch (err) {
+      return (err as ConfigError).problems;
+    }
+    return [];
+  };
+
+  test.each([
+    [{ stagee: "prod" }, 'unknown setting "stagee" (did you mean "stage"?)'],
+    [{ backend: { bucket: "acme-state", lockTable: "locks" } }, 'unknown setting "lockTable" in backend (did you mean "lock"?)'],
+    [{ table: { partitonKey: "pk" } }, 'unknown setting "partitonKey" in table (did you mean "partitionKey"?)'],
+    [{ userPool: { exisitng: "us-east-1_Abc" } }, 'unknown setting "exisitng" in userPool (did you mean "existing"?)'],
+  ])("%j", (content, message) => {
+    const problems = problemsFor(content);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(message);
+  });
+
+  test("a name nothing resembles gets the list, no guess", () => {
+    expect(problemsFor({ zzz: 1 })[0]).toMatch(/unknown setting "zzz"; known settings are stage, /);
+  });
+
+  test("the construct's settings are checked the same way", () => {
+    expect(() => parseSettings({ backend: { bucket: "acme-state", lockTable: "locks" } } as never)).toThrow(/"lockTable" in backend \(did you mean "lock"\?\)/);
+  });
+
+  test("an unknown USER_SYNC_* variable is a warning naming the closest one; settings and the tools' own variables are not", () => {
+    const warnings: string[] = [];
+    const config = loadConfig({ env: { USER_SYNC_STAEG: "prod", USER_SYNC_BACKEND_LOCK_TABLE: "x", USER_SYNC_REGION: "eu-west-1", USER_SYNC_TF_MIRROR: "/m" }, file: undefined, warn: (m) => warnings.push(m) });
+    expect(config.stage).toBe("dev");
+    expect(warnings).toEqual([
+      'USER_SYNC_STAEG is not a user-sync setting (did you mean "USER_SYNC_STAGE"?); it is ignored',
+      'USER_SYNC_BACKEND_LOCK_TABLE is not a user-sync setting (did you mean "USER_SYNC_BACKEND_LOCK"?); it is ignored',
     ]);
   });
 });

@@ -10,6 +10,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
+import { didYouMean } from "./suggest";
 import { attributeMapProblems, CORE_ROW_FIELDS, DEFAULT_ATTRIBUTE_MAP, keyLayoutProblems, keyNames, ON_USER_DELETED, type KeyLayout } from "../core/contract";
 
 /** How the value of an environment variable becomes a setting value. */
@@ -453,6 +454,25 @@ export interface LoadConfigOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** JSON file. @default $USER_SYNC_CONFIG, else ./user-sync.config.json if it exists */
   readonly file?: string;
+  /** Where a warning (an unknown USER_SYNC_* variable) goes. @default stderr, once per process and variable */
+  readonly warn?: (message: string) => void;
+}
+
+/** USER_SYNC_* variables that are not settings but are read elsewhere (tools). */
+const OTHER_VARIABLES = ["USER_SYNC_CONFIG", "USER_SYNC_TF_CLI_CONFIG", "USER_SYNC_TF_MIRROR"];
+const warned = new Set<string>();
+const warnOnce = (message: string) => {
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.stderr.write(`warning: ${message}\n`);
+};
+
+/** USER_SYNC_* variables that name no setting: a typo would otherwise be ignored in silence. */
+export function unknownVariables(env: NodeJS.ProcessEnv): string[] {
+  const known = [...SETTINGS.map((s) => s.env), ...OTHER_VARIABLES];
+  return Object.keys(env)
+    .filter((name) => name.startsWith("USER_SYNC_") && !known.includes(name))
+    .map((name) => `${name} is not a user-sync setting${didYouMean(name, known)}; it is ignored`);
 }
 
 const label = (setting: SettingInfo | undefined, key: string) => (setting ? `${key} (${setting.env})` : key);
@@ -534,6 +554,7 @@ export type UserSyncSettings = z.input<typeof settingsSchema>;
 /** Loads and validates the configuration; throws ConfigError listing every bad setting. */
 export function loadConfig(options: LoadConfigOptions = {}): UserSyncConfig {
   const env = options.env ?? process.env;
+  for (const message of unknownVariables(env)) (options.warn ?? warnOnce)(message);
   const problems: string[] = [];
   const explicitFile = options.file ?? env.USER_SYNC_CONFIG;
   const raw = structuredClone(readConfigFile(explicitFile ?? resolve("user-sync.config.json"), explicitFile !== undefined, problems));
@@ -562,7 +583,7 @@ function validate(raw: Record<string, unknown>, problems: string[], source: stri
         const where = path ? ` in ${path}` : "";
         const known = SETTINGS.filter((s) => (path ? s.key.startsWith(`${path}.`) : true)).map((s) => s.key.slice(path ? path.length + 1 : 0).split(".")[0]);
         for (const key of issue.keys) {
-          problems.push(`${source}: unknown setting ${shown(key)}${where}; known settings are ${[...new Set(known)].join(", ")}`);
+          problems.push(`${source}: unknown setting ${shown(key)}${where}${didYouMean(key, [...new Set(known)])}; known settings are ${[...new Set(known)].join(", ")}`);
         }
       } else {
         // The setting itself, or the one holding the bad entry (a tag, a map field).
