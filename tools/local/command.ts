@@ -4,6 +4,7 @@ import { integerIn, type Register } from "../cli";
 
 interface LocalFlags {
   reset?: boolean;
+  stateDir?: string;
   host: string;
   dynamodbPort: number;
   cognitoPort: number;
@@ -51,27 +52,34 @@ async function runLocal(flags: LocalFlags): Promise<number> {
         `!!! confirmation codes: anyone who can reach ${flags.host} can use it. Use 127.0.0.1 unless you really mean it.\n\n`,
     );
   }
+  const stateDir = flags.stateDir ?? DEFAULT_STATE_DIR;
   const sandbox = await startSandbox({
-    stateDir: DEFAULT_STATE_DIR,
+    stateDir,
     reset: flags.reset,
     host: flags.host,
     ports: { dynamodb: flags.dynamodbPort, cognito: flags.cognitoPort, lambda: flags.lambdaPort, stepfunctions: flags.stepfunctionsPort },
     onFunctionLog: (fn, line) => console.log(`[${fn}] ${line}`),
   });
   printEndpoints(sandbox);
-  console.log(`State: ${DEFAULT_STATE_DIR} (--reset starts empty). Ctrl-C stops everything.`);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  console.log(`State: ${stateDir} (--reset starts empty). Ctrl-C stops everything.`);
+  const parent = process.ppid;
+  let watch: NodeJS.Timeout | undefined;
+  const signal = await new Promise<string>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
+    // The terminal closed.
     process.once("SIGHUP", resolve);
+    // Whatever started us (npm, a shell, a test) is gone, e.g. `kill` of npm alone: stop too, or our
+    // services keep their ports. Services are children that exit when we do (IPC disconnect).
+    watch = setInterval(() => process.ppid !== parent && resolve("parent exited"), 250);
   });
-  console.log("\nStopping...");
+  clearInterval(watch);
+  console.log(`\nStopping (${signal})...`);
   const invocations = await sandbox.lambda.invocations().catch(() => undefined);
   await sandbox.stop();
   const failed = invocations?.filter((i) => !i.ok) ?? [];
   console.log(`Stopped.${invocations ? ` ${invocations.length} function invocation(s), ${failed.length} failed.` : ""}`);
   for (const f of failed) console.log(`  failed: ${f.functionName} sub ${f.sub ?? "-"} (${f.triggerSource ?? "-"}): ${f.error}`);
-  void signal;
   return 0;
 }
 
@@ -100,7 +108,8 @@ export const registerLocal: Register = (program: Command, run) => {
   program
     .command("local")
     .description("Local DynamoDB + user pool + Lambda runner (the shipped bundles) until Ctrl-C; no AWS account needed")
-    .option("--reset", "start with empty state (.local/sandbox)")
+    .option("--reset", "start with empty state")
+    .option("--state-dir <dir>", "where DynamoDB and Cognito keep their data (default .local/sandbox)")
     .option("--host <host>", "interface to listen on", "127.0.0.1")
     .option("--dynamodb-port <port>", "DynamoDB port (0 picks a free one)", port("--dynamodb-port"), 8000)
     .option("--cognito-port <port>", "Cognito port (0 picks a free one)", port("--cognito-port"), 9229)
