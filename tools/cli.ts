@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { registerAttach } from "./attach/command";
 import { registerBench } from "./bench/command";
+import { registerDeploy } from "./deploy/command";
 import { registerLocal } from "./local/command";
 import { registerPlan } from "./plan/command";
 import { registerReconcile } from "./reconcile/command";
@@ -70,6 +71,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   // synth, plan, local and bench run this repository's stack, sandbox and benchmarks: checkout only.
   if (!PACKAGED) registerSynth(program, run);
   if (!PACKAGED) registerPlan(program, run);
+  if (!PACKAGED) registerDeploy(program, run);
   registerReconcile(program, run);
   registerAttach(program, run);
   if (!PACKAGED) registerLocal(program, run);

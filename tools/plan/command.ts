@@ -8,6 +8,19 @@ async function runPlanCommand(flags: { offline?: boolean; stage?: string }): Pro
   if (flags.stage) env.USER_SYNC_STAGE = flags.stage;
   try {
     const offline = flags.offline || !hasAwsCredentials(env);
+    if (!offline) {
+      // An online plan reads the account: check the credentials first, and say where it plans.
+      const [{ checkAwsTarget, PreflightError }, { loadConfig }] = await Promise.all([import("../deploy/preflight"), import("../../lib/settings")]);
+      const region = loadConfig({ env }).region;
+      try {
+        const target = await checkAwsTarget(region, env);
+        process.stderr.write(`plan: account ${target.account} as ${target.arn}, region ${region}\n`);
+      } catch (err) {
+        if (!(err instanceof PreflightError)) throw err;
+        process.stderr.write(`user-sync plan: ${err.message} (or plan without AWS: --offline)\n`);
+        return 1;
+      }
+    }
     const result = runPlan({ offline: flags.offline ? true : undefined, env, notes: offline ? [] : await onlineNotes(env) });
     process.stdout.write(`${result.summary.markdown}\n`);
     process.stderr.write(`Plan: ${result.planFile}\nPlan JSON: ${result.planJsonFile}\nSummary: ${result.summaryFile}\n`);

@@ -32,17 +32,29 @@ function rate(value: string): number {
 }
 
 function checkRequired(flags: ReconcileFlags): { userPoolId: string; table: string } {
-  if (!flags.userPoolId) throw new UsageError("--user-pool-id is required: the id of the user pool, e.g. us-east-1_AbC123 (the stack's user_pool_id output)");
+  if (!flags.userPoolId) {
+    throw new UsageError("--user-pool-id is required: the id of the user pool, e.g. us-east-1_AbC123 (the stack's user_pool_id output; `user-sync deploy` saves it to user-sync.outputs.json, read by default)");
+  }
   if (!POOL_ID.test(flags.userPoolId)) {
     throw new UsageError(`--user-pool-id: ${JSON.stringify(flags.userPoolId)} is not a user pool id (<region>_<id>, e.g. us-east-1_AbC123)`);
   }
-  if (!flags.table) throw new UsageError("--table is required: the name of the Users table (the stack's users_table_name output)");
+  if (!flags.table) throw new UsageError("--table is required: the name of the Users table (the stack's users_table_name output; `user-sync deploy` saves it to user-sync.outputs.json, read by default)");
   return { userPoolId: flags.userPoolId, table: flags.table };
 }
 
 const defaultBackupFile = (table: string, at: Date) => `reconcile-pruned-${table}-${at.toISOString().replace(/[:.]/g, "-")}.jsonl`;
 
-async function runReconcile(flags: ReconcileFlags): Promise<number> {
+/** Defaults from the deployed stage: its saved outputs, or the config's existing pool. */
+async function withDefaults(flags: ReconcileFlags): Promise<ReconcileFlags> {
+  if (flags.userPoolId && flags.table) return flags;
+  const [{ loadConfig }, { resourceNames }, { stackOutputs }] = await Promise.all([import("../../lib/settings"), import("../../lib/names"), import("../outputs")]);
+  const config = loadConfig();
+  const outputs = stackOutputs(resourceNames(config).stack);
+  return { ...flags, userPoolId: flags.userPoolId ?? config.userPool.existing ?? outputs.user_pool_id, table: flags.table ?? outputs.users_table_name };
+}
+
+async function runReconcile(given: ReconcileFlags): Promise<number> {
+  const flags = await withDefaults(given);
   const { userPoolId, table } = checkRequired(flags);
   const [{ BATCH_CLIENT, createCognitoClient, createDynamoDBClient }, { reconcile, ReconcileError }, { reportFailed }, { loadConfig }, { rowMapping }, { layoutIsDistinctive }, format, { backupFile }, { resourceNames }] =
     await Promise.all([
@@ -168,8 +180,8 @@ export const registerReconcile: Register = (program: Command, run) => {
       `Make the table converge with the pool: create missing rows, refresh stale sync-owned fields, report orphans (and prune them, behind guards). ` +
         `Rows are expected for users in ${EXPECTED_STATUSES.join(", ")}.`,
     )
-    .option("--user-pool-id <id>", "the Cognito user pool (required; the stack's user_pool_id output)")
-    .option("--table <name>", "the Users table (required; the stack's users_table_name output)")
+    .option("--user-pool-id <id>", "the Cognito user pool (default: userPool.existing, else the user_pool_id in user-sync.outputs.json)")
+    .option("--table <name>", "the Users table (default: the users_table_name in user-sync.outputs.json)")
     .option("--region <region>", "AWS region (default: AWS_REGION, else the config's region)")
     .option("--dry-run", "report only: write and delete nothing")
     .option("--no-refresh", "do not update stale sync-owned fields of existing rows")
