@@ -1,7 +1,7 @@
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { Construct } from "constructs";
 import { SCRATCH_TABLE } from "../core/reconcile/scratch";
-import type { PolicyStatement } from "./service-role";
+import { kmsThroughDynamoDB, type PolicyStatement } from "./service-role";
 
 export interface ScratchTableProps {
   readonly tableName: string;
@@ -41,15 +41,7 @@ export class ScratchTable extends Construct {
     const statements: PolicyStatement[] = [
       { sid: "UseReconcileScratch", effect: "Allow", actions: ["dynamodb:BatchWriteItem", "dynamodb:Query"], resources: [this.table.arn] },
     ];
-    if (this.kmsKeyArn) {
-      statements.push({
-        sid: "UseTableKeyThroughDynamoDB",
-        effect: "Allow",
-        actions: ["kms:Decrypt", "kms:GenerateDataKey"],
-        resources: [this.kmsKeyArn],
-        condition: [{ test: "StringEquals", variable: "kms:ViaService", values: [`dynamodb.${this.kmsKeyArn.split(":")[3]}.amazonaws.com`] }],
-      });
-    }
+    if (this.kmsKeyArn) statements.push(kmsThroughDynamoDB(this.kmsKeyArn));
     return statements;
   }
 }

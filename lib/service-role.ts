@@ -17,6 +17,18 @@ export interface ServiceRoleProps {
   readonly statements: readonly PolicyStatement[];
 }
 
+/** Use of a customer KMS key, only through DynamoDB in the key's region (what an encrypted table needs). */
+export function kmsThroughDynamoDB(kmsKeyArn: string): PolicyStatement {
+  return {
+    sid: "UseTableKeyThroughDynamoDB",
+    effect: "Allow",
+    actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+    resources: [kmsKeyArn],
+    // DynamoDB requires the key in the table's region, so the ARN names it.
+    condition: [{ test: "StringEquals", variable: "kms:ViaService", values: [`dynamodb.${kmsKeyArn.split(":")[3]}.amazonaws.com`] }],
+  };
+}
+
 /** Statements merged by Sid: IAM requires Sids to be unique, and two grants may hand out the same one (a KMS key). */
 export function mergeStatements(statements: readonly PolicyStatement[]): PolicyStatement[] {
   const bySid = new Map<string, PolicyStatement>();

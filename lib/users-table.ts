@@ -1,6 +1,6 @@
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { Construct } from "constructs";
-import type { PolicyStatement } from "./service-role";
+import { kmsThroughDynamoDB, type PolicyStatement } from "./service-role";
 import type { UsersTableSpec } from "./specs";
 
 /** What a function does with user rows; each maps to the exact DynamoDB actions it needs. */
@@ -97,16 +97,7 @@ export class UsersTable extends Construct {
       actions: [...ACCESS[access].actions],
       resources: [this.tableArn],
     }));
-    if (this.kmsKeyArn) {
-      statements.push({
-        sid: "UseTableKeyThroughDynamoDB",
-        effect: "Allow",
-        actions: ["kms:Decrypt", "kms:GenerateDataKey"],
-        resources: [this.kmsKeyArn],
-        // DynamoDB requires the key in the table's region, so the ARN names it.
-        condition: [{ test: "StringEquals", variable: "kms:ViaService", values: [`dynamodb.${this.kmsKeyArn.split(":")[3]}.amazonaws.com`] }],
-      });
-    }
+    if (this.kmsKeyArn) statements.push(kmsThroughDynamoDB(this.kmsKeyArn));
     return statements;
   }
 }

@@ -7,7 +7,7 @@
  * pools' rows are never touched, a safety limit stops mass deletes, and every
  * deleted row is written whole to a backup first.
  */
-import { ListUsersCommand, type CognitoIdentityProviderClient, type ListUsersCommandOutput, type UserType } from "@aws-sdk/client-cognito-identity-provider";
+import { ListUsersCommand, type CognitoIdentityProviderClient, type ListUsersCommandOutput } from "@aws-sdk/client-cognito-identity-provider";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EXPECTED_STATUSES, UNCONFIRMED_STATUSES } from "../contract";
 import type { RowMapping } from "../user-record";
@@ -15,7 +15,7 @@ import { findOrphans, pruneOrphans, type PruneBackup } from "./orphans";
 import { RateLimiter, realSleep, type Sleep } from "./pacing";
 import { preflight } from "./preflight";
 import { newReport, type ReconcileReport } from "./report";
-import { sendCounted, subOfUser, syncUsers, type SyncContext } from "./sync-users";
+import { sendCounted, syncUsers, tallyPage, type SyncContext } from "./sync-users";
 
 export type { ReconcileReport } from "./report";
 
@@ -125,16 +125,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
       if (stopped()) break;
       const page = await sendCounted<ListUsersCommandOutput>(ctx, options.cognito, new ListUsersCommand({ UserPoolId: options.userPoolId, Limit: LIST_USERS_PAGE, PaginationToken: token }));
       token = page.PaginationToken;
-      const expected: UserType[] = [];
-      for (const user of page.Users ?? []) {
-        report.scanned++;
-        const status = user.UserStatus ?? "UNKNOWN";
-        report.byStatus[status] = (report.byStatus[status] ?? 0) + 1;
-        const sub = subOfUser(user);
-        if (sub) poolSubs.add(sub);
-        if (expectedStatuses.has(status)) expected.push(user);
-      }
-      report.expected += expected.length;
+      const expected = tallyPage(report, page.Users ?? [], expectedStatuses, (sub) => poolSubs.add(sub));
       await inFlight;
       progress("users");
       inFlight = syncUsers(ctx, expected);

@@ -56,6 +56,21 @@ export async function sendCounted<T extends { $metadata?: { attempts?: number } 
 
 export const subOfUser = (user: UserType) => user.Attributes?.find((a) => a.Name === "sub")?.Value;
 
+/** Counts a ListUsers page into the report; returns the users that must have a row, and hands every sub to `onSub`. */
+export function tallyPage(report: ReconcileReport, users: readonly UserType[], expectedStatuses: ReadonlySet<string>, onSub: (sub: string) => void): UserType[] {
+  const expected: UserType[] = [];
+  for (const user of users) {
+    report.scanned++;
+    const status = user.UserStatus ?? "UNKNOWN";
+    report.byStatus[status] = (report.byStatus[status] ?? 0) + 1;
+    const sub = subOfUser(user);
+    if (sub) onSub(sub);
+    if (expectedStatuses.has(status)) expected.push(user);
+  }
+  report.expected += expected.length;
+  return expected;
+}
+
 export const errorText = (err: unknown) => `${(err as Error)?.name ?? "Error"}: ${(err as Error)?.message ?? String(err)}`;
 
 /** A ListUsers entry as the mapping reads users. */

@@ -11,7 +11,7 @@
  * verify (each candidate looked up by sub) -> prune (only when configured,
  * behind the CLI's guards) -> done (report and metrics).
  */
-import { ListUsersCommand, type CognitoIdentityProviderClient, type ListUsersCommandOutput, type UserType } from "@aws-sdk/client-cognito-identity-provider";
+import { ListUsersCommand, type CognitoIdentityProviderClient, type ListUsersCommandOutput } from "@aws-sdk/client-cognito-identity-provider";
 import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import { EXPECTED_STATUSES, UNCONFIRMED_STATUSES } from "../contract";
@@ -23,7 +23,7 @@ import { RateLimiter, realSleep, type Sleep } from "./pacing";
 import { preflight } from "./preflight";
 import { newReport, type ReconcileReport } from "./report";
 import { ScratchStore } from "./scratch";
-import { sendCounted, subOfUser, syncUsers, type SyncContext } from "./sync-users";
+import { sendCounted, syncUsers, tallyPage, type SyncContext } from "./sync-users";
 
 export type Phase = "users" | "scan" | "verify" | "prune" | "done" | "already-running";
 
@@ -177,16 +177,7 @@ export async function step(input: StepInput, ctx: WorkerContext): Promise<RunSta
         await limiter.wait();
         const page = await sendCounted<ListUsersCommandOutput>(sync, ctx.cognito, new ListUsersCommand({ UserPoolId: settings.userPoolId, Limit: 60, PaginationToken: token }));
         token = page.PaginationToken;
-        const expected: UserType[] = [];
-        for (const user of page.Users ?? []) {
-          report.scanned++;
-          const status = user.UserStatus ?? "UNKNOWN";
-          report.byStatus[status] = (report.byStatus[status] ?? 0) + 1;
-          const sub = subOfUser(user);
-          if (sub) subs.push(sub);
-          if (expectedStatuses.has(status)) expected.push(user);
-        }
-        report.expected += expected.length;
+        const expected = tallyPage(report, page.Users ?? [], expectedStatuses, (sub) => subs.push(sub));
         await inFlight;
         inFlight = syncUsers(sync, expected);
       }
