@@ -60,7 +60,7 @@ afterAll(() => {
 test("the tarball holds the build, the CLI and the docs, and no sources, tests or node_modules", () => {
   const files: string[] = (globalThis as any).packedFiles;
   expect(files).toEqual(expect.arrayContaining(["build/lib/index.js", "build/types/lib/index.d.ts", "build/cli.js", "build/functions/post-confirmation/index.mjs", "build/functions/reconcile/index.mjs", "bin/user-sync.js", "help", "README.md", "package.json"]));
-  expect(files.filter((f) => /^(functions|core|lib|tools|__tests__|node_modules)\//.test(f) || f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
+  expect(files.filter((f) => /^(functions|core|lib|tools|__tests__|node_modules)\//.test(f) || (f.endsWith(".ts") && !f.endsWith(".d.ts")) || f.endsWith(".inputs.json"))).toEqual([]);
 });
 
 test("the README's recipes are these examples, verbatim", () => {

@@ -4,7 +4,8 @@
  * The npm package has no sources: it ships these same bundles, prebuilt at
  * pack time (build/functions), and then needs no esbuild.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 const PROJECT_ROOT = resolve(__dirname, "../..");
@@ -38,8 +39,12 @@ export function bundleFunction(name: string, outdir: string = join(DIST_DIR, nam
   if (!existsSync(entry)) throw new Error(`no function ${JSON.stringify(name)}: ${entry} does not exist; functions are ${functionNames().join(", ")}`);
   const file = join(outdir, BUNDLE_FILE);
   // Loaded here, not at the top: the package's prebuilt bundles need no esbuild.
-  const { buildSync } = require("esbuild") as typeof import("esbuild");
-  buildSync({
+  const esbuild = require("esbuild") as typeof import("esbuild");
+  // Beside the bundle, not in its directory: that directory is what gets zipped.
+  const stamp = `${outdir}.inputs.json`;
+  const key = JSON.stringify({ esbuild: esbuild.version, options });
+  if (upToDate(file, stamp, key)) return { outdir, file, bytes: statSync(file).size };
+  const result = esbuild.buildSync({
     entryPoints: [entry],
     outfile: file,
     bundle: true,
@@ -54,8 +59,32 @@ export function bundleFunction(name: string, outdir: string = join(DIST_DIR, nam
     legalComments: "none",
     packages: options.externalPackages ? "external" : undefined,
     logLevel: "error",
+    metafile: true,
   });
+  const inputs = Object.keys(result.metafile.inputs).map((p) => resolve(p));
+  writeFileSync(stamp, JSON.stringify({ key, inputs, hash: inputsHash(inputs) }));
   return { outdir, file, bytes: statSync(file).size };
+}
+
+/** SHA-256 over every input file's path and content. */
+function inputsHash(inputs: readonly string[]): string | undefined {
+  const hash = createHash("sha256");
+  for (const input of inputs) {
+    if (!existsSync(input)) return undefined;
+    hash.update(input).update("\0").update(readFileSync(input));
+  }
+  return hash.digest("hex");
+}
+
+/** Whether the bundle was built with these options from inputs that have not changed since (synth runs often; esbuild costs ~250 ms a function). */
+function upToDate(file: string, stamp: string, key: string): boolean {
+  if (!existsSync(file) || !existsSync(stamp)) return false;
+  try {
+    const saved = JSON.parse(readFileSync(stamp, "utf8")) as { key: string; inputs: string[]; hash: string };
+    return saved.key === key && inputsHash(saved.inputs) === saved.hash;
+  } catch {
+    return false;
+  }
 }
 
 /** The function's bundle: built from source in a checkout, else the package's prebuilt one. */

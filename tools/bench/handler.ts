@@ -67,7 +67,7 @@ export async function benchHandler(coldRuns = 9, warmInvocations = 400, rounds =
         process.execPath,
         ["--import", "tsx", join(__dirname, "warm-worker.ts"), mode, bundled.file, String(warmInvocations), "100"],
         { env, maxBuffer: 16 * 1024 * 1024 },
-        (err, stdout, stderr) => (err ? reject(new Error(`${mode} worker failed: ${stderr}`)) : resolvePromise(JSON.parse(stdout))),
+        (err, stdout, stderr) => (err ? reject(new Error(`${mode} worker failed: ${stderr}`)) : resolvePromise(JSON.parse(stdout.trim().split("\n").pop()!))),
       );
     });
   const modes = { handler: "handler (conditional put + mapping + log)", put: "bare PutItem (floor)", "conditional-put": "bare PutItem with the same condition" };

@@ -24,6 +24,8 @@ export function buildPackage(log: (line: string) => void = console.error): void 
   rmSync(BUILD, { recursive: true, force: true });
   for (const name of functionNames()) {
     const bundle = bundleFunction(name, join(PREBUILT_DIR, name));
+    // The rebuild record names this machine's paths: not for the package.
+    rmSync(`${join(PREBUILT_DIR, name)}.inputs.json`, { force: true });
     log(`build/functions/${name}/index.mjs ${(bundle.bytes / 1024).toFixed(1)} KB`);
   }
   const common = { bundle: true, platform: "node", target: "node20", format: "cjs", packages: "external", legalComments: "none", logLevel: "error" } as const;
