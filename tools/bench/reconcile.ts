@@ -116,7 +116,7 @@ export async function benchReconcile(rounds = 3): Promise<void> {
   }));
   await batchWrite(dynamo, present);
   const deleteMissing = () => batchWrite(dynamo, subs.slice(0, MISSING).map((sub) => ({ DeleteRequest: { Key: { [ROW_KEY]: { S: sub } } } })));
-  console.log(`\n## Reconcile: ${USERS} users, ${MISSING} rows missing (seeded in ${fmt((performance.now() - seedStarted) / 1000, 1)} s; see scripts/bench/reconcile.ts for how)`);
+  console.log(`\n## Reconcile: ${USERS} users, ${MISSING} rows missing (seeded in ${fmt((performance.now() - seedStarted) / 1000, 1)} s; see tools/bench/reconcile.ts for how)`);
 
   const ours: number[] = [];
   const naive: number[] = [];
