@@ -11,12 +11,13 @@
  */
 import { AdminGetUserCommand, ListUserPoolClientsCommand, ListUserPoolsCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { randomUUID } from "node:crypto";
-import { createServer, request as httpRequest, type IncomingMessage } from "node:http";
+import { createServer, request as httpRequest } from "node:http";
 import { HIDDEN } from "../../core/user-events/cloudtrail";
 import { localCognitoClient } from "./clients";
 import { matchesPattern } from "./event-pattern";
 import { allowedHosts, refuseUnsafe } from "./http-guard";
 import { listen } from "./listen";
+import { readBody } from "./http-body";
 
 export interface EventTapOptions {
   /** The Cognito stand-in the tap forwards to. */
@@ -85,13 +86,6 @@ function claimsOf(token: unknown): Record<string, any> | undefined {
   } catch {
     return undefined;
   }
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c)).on("end", () => resolve(Buffer.concat(chunks))).on("error", reject);
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

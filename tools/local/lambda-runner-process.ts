@@ -5,11 +5,12 @@
  * passes settings in LAMBDA_RUNNER_* variables and the function's own environment.
  */
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import { pathToFileURL } from "node:url";
 import type { InvocationRecord } from "./lambda-runner";
 import { serveAsChild } from "./child-service";
 import { allowedHosts, INVOKE_CONTENT_TYPES, refuseUnsafe } from "./http-guard";
+import { readBody } from "./http-body";
 
 const bundleFile = process.env.LAMBDA_RUNNER_BUNDLE!;
 const functionName = process.env.LAMBDA_RUNNER_FUNCTION_NAME!;
@@ -17,15 +18,6 @@ const timeoutMs = Number(process.env.LAMBDA_RUNNER_TIMEOUT_MS);
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 const invocations: InvocationRecord[] = [];
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { "content-type": "application/json", ...headers });
@@ -86,7 +78,7 @@ async function createRunnerServer(): Promise<Server> {
       }
       const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname);
       if (req.method !== "POST" || !match) return send(res, 404, { message: `no route for ${req.method} ${url.pathname}` });
-      const body = await readBody(req);
+      const body = (await readBody(req)).toString("utf8");
       const event = body ? JSON.parse(body) : {};
       const outcome = await invoke(handler, event);
       if (outcome.error) return send(res, 200, outcome.error, { "x-amz-function-error": "Unhandled", "x-amz-executed-version": "$LATEST" });

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { startChildService, type ChildService } from "./child-service";
 import { allowedHosts, INVOKE_CONTENT_TYPES, refuseUnsafe } from "./http-guard";
 import { listen } from "./listen";
+import { readBody } from "./http-body";
 
 /** A local function's ARN, as the runner answers it. */
 export const localFunctionArn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
@@ -85,15 +86,6 @@ function forward(req: IncomingMessage, res: ServerResponse, port: number, body: 
     res.end(JSON.stringify({ message: `function process unreachable: ${err.message}` }));
   });
   upstream.end(body);
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
 }
 
 export async function startLambdaRunner(options: LambdaRunnerOptions): Promise<LambdaRunner> {

@@ -6,8 +6,11 @@
  * SDK client at it, so the SDK's own retry layer is what gets exercised.
  */
 import type { UserType } from "@aws-sdk/client-cognito-identity-provider";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type ServerResponse } from "node:http";
+import { readJson, replyJson } from "./http-body";
 import { listen } from "./listen";
+
+const reply = (res: ServerResponse, status: number, body: unknown) => replyJson(res, status, body, "application/x-amz-json-1.1");
 
 export interface PagedCognitoOptions {
   /** The one pool it serves; DescribeUserPool of any other id is ResourceNotFoundException. @default any id */
@@ -40,20 +43,6 @@ export interface PagedCognito {
 }
 
 const MAX_PAGE = 60;
-
-function reply(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/x-amz-json-1.1" });
-  res.end(JSON.stringify(body));
-}
-
-function readJson(req: IncomingMessage): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}")));
-    req.on("error", reject);
-  });
-}
 
 /** The wire shape of a user: dates as epoch seconds. */
 function wire(user: UserType) {

@@ -5,10 +5,13 @@
  * CHILD_SERVICE_* variables.
  */
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import { serveAsChild } from "./child-service";
 import { allowedHosts, refuseUnsafe } from "./http-guard";
 import type { LocalStateMachine } from "./stepfunctions";
+import { readJson, replyJson } from "./http-body";
+
+const reply = (res: ServerResponse, status: number, body: unknown) => replyJson(res, status, body, "application/x-amz-json-1.0");
 
 // aws-local-stepfunctions is built for Node 22; this is the one API it uses that Node 20 lacks.
 (Promise as any).withResolvers ??= function withResolvers<T>() {
@@ -32,20 +35,6 @@ interface Execution {
   output?: string;
   error?: string;
   cause?: string;
-}
-
-function reply(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/x-amz-json-1.0" });
-  res.end(JSON.stringify(body));
-}
-
-function readJson(req: IncomingMessage): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}")));
-    req.on("error", reject);
-  });
 }
 
 async function createStepFunctionsServer(): Promise<Server> {
