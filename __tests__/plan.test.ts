@@ -105,7 +105,7 @@ describeWithTerraform("offline terraform plan", () => {
     expect(changeOf("aws_iam_policy_document", "reconcile_scheduler").change.after.statement.map((st: any) => st.actions)).toEqual([["states:StartExecution"]]);
     const alarms = result.plan.resource_changes.filter((rc: any) => rc.type === "aws_cloudwatch_metric_alarm").map((rc: any) => rc.change.after.alarm_name);
     expect(alarms.sort()).toEqual(
-      ["post-confirmation-detached", "post-confirmation-duration-p99", "post-confirmation-errors", "post-confirmation-throttles", "reconcile-failed", "reconcile-missing-rows", "reconcile-timed-out", "user-events-dead-letters"].map(
+      ["post-confirmation-detached", "post-confirmation-duration-p99", "post-confirmation-errors", "post-confirmation-throttles", "reconcile-failed", "reconcile-missing-rows", "reconcile-timed-out", "user-events-dead-letters", "user-events-unidentified"].map(
         (a) => `user-sync-plantest-${a}`,
       ),
     );

@@ -166,6 +166,8 @@ describe("options", () => {
     });
     expect(statementsOf(s, "reconcile_worker").find((st) => st.sid === "DeleteUserRows").actions).toEqual(["dynamodb:DeleteItem"]);
     expect(statementsOf(synthStack(), "reconcile_worker").some((st) => st.actions.includes("dynamodb:DeleteItem"))).toBe(false);
+    // Prune's second, strongly consistent read before each delete; nothing else reads users one by one.
+    expect(statementsOf(s, "reconcile_worker").find((st) => st.sid === "ListPoolUsers").actions).toEqual(["cognito-idp:DescribeUserPool", "cognito-idp:ListUsers", "cognito-idp:AdminGetUser"]);
   });
 
   test("alarmEmail: a topic with the address subscribed, every alarm notifies it", () => {

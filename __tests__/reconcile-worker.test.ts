@@ -61,8 +61,10 @@ async function runToEnd(settings: Partial<WorkerSettings> & { tableName: string 
           cognito: client,
           dynamodb: dynamo,
           sfn,
-          settings: { userPoolId: POOL, scratchTableName: SCRATCH, attributeMap: DEFAULT_ATTRIBUTE_MAP, rate: 30, sliceMs: 40, prune: false, ...settings },
+          settings: { userPoolId: POOL, scratchTableName: SCRATCH, attributeMap: DEFAULT_ATTRIBUTE_MAP, rate: 30, sliceMs: 1, prune: false, ...settings },
           remainingMs: () => 900_000,
+          // Pacing has its own tests; here it would only add seconds of waiting.
+          sleep: async () => undefined,
         },
       );
       sizes.push(Buffer.byteLength(JSON.stringify(state)));
@@ -110,7 +112,7 @@ test("a scheduled prune deletes exactly the orphans, each backed up whole in the
     ),
   );
   expect(restore.code).toBe(0);
-  expect(JSON.parse(restore.stdout)).toEqual({ restored: 20, skipped: 0, tables: [table] });
+  expect(JSON.parse(restore.stdout)).toEqual({ restored: 20, skipped: 0, refused: 0, tables: [table], problems: [] });
   expect((await scanAll(dynamo, table)).sort((a, b) => a.id.localeCompare(b.id))).toEqual(before.sort((a, b) => a.id.localeCompare(b.id)));
 }, 60_000);
 
@@ -138,3 +140,78 @@ test("a table that is not this pool's (more candidates than 1,000 and 10% of row
   expect(cognito.calls.slice(callsBefore).filter((c) => c.input.Filter)).toEqual([]);
   expect(await scanAll(dynamo, table)).toHaveLength(1400);
 }, 60_000);
+
+describe("a phase ends only when its work is done, never because the slice ran out", () => {
+  test("a 1 ms slice (used up before the first page) still lists every page and scans every row", async () => {
+    const table = await tableWith(7);
+    const { state } = await runToEnd({ tableName: table, sliceMs: 1 });
+    expect(state.report).toMatchObject({ scanned: 200, listPages: 4, tableRows: 207, orphans: 7, failed: 0 });
+    expect(state.report.scanPages).toBeGreaterThanOrEqual(1);
+    expect(state.steps).toBeGreaterThan(4);
+  }, 60_000);
+
+  test("a slice that ends exactly between two pages: the next step goes on from the token, nothing is skipped", async () => {
+    const table = await tableWith(3);
+    const client = createCognitoClient(BATCH_CLIENT, { endpoint: cognito.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+    const sfn = new SFNClient({ region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+    const sliceMs = 1_000;
+    let clock = 0;
+    // Each page of users uses the whole slice: time is up exactly when a page has been handled.
+    const pacedCognito = { send: async (command: any, options?: any) => ((clock += sliceMs), client.send(command, options)) };
+    let state: RunState | undefined;
+    const phases: string[] = [];
+    try {
+      do {
+        state = await step(
+          { state, execution: state ? undefined : `arn:aws:states:us-east-1:000000000000:execution:reconcile:between-${table}` },
+          {
+            cognito: pacedCognito as any,
+            dynamodb: dynamo,
+            sfn,
+            settings: { userPoolId: POOL, tableName: table, scratchTableName: SCRATCH, attributeMap: DEFAULT_ATTRIBUTE_MAP, rate: 30, sliceMs, prune: false },
+            remainingMs: () => 900_000,
+            now: () => clock,
+            sleep: async () => undefined,
+          },
+        );
+        phases.push(state.phase);
+      } while (state.phase !== "done");
+    } finally {
+      client.destroy();
+      sfn.destroy();
+    }
+    expect(phases.slice(0, 4)).toEqual(["users", "users", "users", "scan"]);
+    expect(state.report).toMatchObject({ scanned: 200, listPages: 4, tableRows: 203, orphans: 3, failed: 0 });
+  }, 60_000);
+
+  test("a scheduled prune against a pool that lists nobody is refused, whatever the safety limit's default allows", async () => {
+    const table = await tableWith(0);
+    const empty = await startPagedCognito({ users: () => [], userPoolId: POOL });
+    const client = createCognitoClient(BATCH_CLIENT, { endpoint: empty.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+    const sfn = new SFNClient({ region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+    let state: RunState | undefined;
+    try {
+      do {
+        state = await step(
+          { state, execution: state ? undefined : `arn:aws:states:us-east-1:000000000000:execution:reconcile:empty-${table}` },
+          {
+            cognito: client,
+            dynamodb: dynamo,
+            sfn,
+            settings: { userPoolId: POOL, tableName: table, scratchTableName: SCRATCH, attributeMap: DEFAULT_ATTRIBUTE_MAP, rate: 30, sliceMs: 60_000, prune: true },
+            remainingMs: () => 900_000,
+            sleep: async () => undefined,
+          },
+        );
+      } while (state.phase !== "done");
+    } finally {
+      client.destroy();
+      sfn.destroy();
+      await empty.stop();
+    }
+    // 200 rows, none of them listed: the default limit (max(100, 5%)) is not what stops it.
+    expect(state.report).toMatchObject({ scanned: 0, listPages: 1, tableRows: 200, pruned: 0, failed: 1 });
+    expect(state.report.pruneRefused).toMatch(/the listing saw 0 users/);
+    expect(await scanAll(dynamo, table)).toHaveLength(200);
+  }, 60_000);
+});

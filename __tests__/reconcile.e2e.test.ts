@@ -331,7 +331,7 @@ describe("nothing is destroyed by mistake", () => {
       ),
     );
     expect(restore.status).toBe(0);
-    expect(JSON.parse(restore.stdout)).toEqual({ restored: 150, skipped: 0, tables: [sandbox.tableName] });
+    expect(JSON.parse(restore.stdout)).toEqual({ restored: 150, skipped: 0, refused: 0, tables: [sandbox.tableName], problems: [] });
     expect(await rawRows()).toEqual(before);
   }, 120_000);
 

@@ -50,6 +50,11 @@ describe("default stage", () => {
     expect(alarm).toMatchObject({ namespace: "AWS/SQS", metric_name: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: s.ref("aws_sqs_queue", "name") }, threshold: 0 });
   });
 
+  test("an alarm on events that name no user (counted by the function, never silent)", () => {
+    const alarm = Object.values(s.json.resource.aws_cloudwatch_metric_alarm).find((a: any) => a.alarm_name === "user-sync-dev-user-events-unidentified") as any;
+    expect(alarm).toMatchObject({ namespace: "UserSync", metric_name: "unidentified", dimensions: { Function: s.ref("aws_lambda_function", "function_name", "user-events") }, statistic: "Sum", threshold: 0 });
+  });
+
   test("IAM: the DynamoDB and Cognito actions it uses, on this table and pool; no DeleteItem by default", () => {
     expect(statementsOf(s).map((st) => [st.sid, st.actions, st.resources])).toEqual([
       ["GetUserRows", ["dynamodb:GetItem"], [s.ref("aws_dynamodb_table", "arn", "users-table")]],

@@ -181,6 +181,42 @@ describe.each(LAYOUTS)("user events (%s)", (_, layoutEnv) => {
     expect(await row(w, u.sub)).toEqual(u.before);
   });
 
+  test("forged and malformed events through the shipped bundle: a delete of the live sub + $' or a 3,000-character sub is ignored and counted, not retried, never logged", async () => {
+    const u = await newUser(w, `forged-${layoutEnv.USER_SYNC_TABLE_PARTITION_KEY ?? "id"}@example.com`);
+    const token = await accessToken(w, u.email);
+    await w.cognito.send(new UpdateUserAttributesCommand({ AccessToken: token, UserAttributes: [{ Name: "given_name", Value: "Ada" }] }));
+    await w.sandbox.tap!.idle();
+    const real = w.sandbox.tap!.events().find((e) => e.detail.eventName === "UpdateUserAttributes" && e.detail.additionalEventData?.sub === u.sub)!;
+    const before = await row(w, u.sub);
+    const forged = (sub: string) => {
+      const e = structuredClone(real);
+      e.detail.eventName = "DeleteUser";
+      e.detail.additionalEventData = { sub };
+      return e;
+    };
+    const long = "a".repeat(3000);
+    for (const sub of [`${u.sub}$'`, `${u.sub}$\``, long]) {
+      const delivery = await w.sandbox.tap!.deliver(forged(sub));
+      expect(delivery).toMatchObject({ ok: true, attempts: 1 });
+    }
+    expect(await row(w, u.sub)).toEqual(before);
+    expect(w.sandbox.tap!.deadLetters()).toEqual([]);
+    const logs = w.sandbox.lambda.logs(w.sandbox.userEventsFunctionName!).join("\n");
+    expect(logs).toMatch(/"outcome":"malformed"/);
+    expect(logs).toMatch(/"malformed":1/);
+    expect(logs).not.toContain(long.slice(0, 64));
+    expect(logs).not.toContain(`${u.sub}$'`);
+
+    // An acting event that names nobody: warned and counted as unidentified.
+    const nobody = structuredClone(real);
+    nobody.detail.eventName = "DeleteUser";
+    nobody.detail.additionalEventData = {};
+    expect(await w.sandbox.tap!.deliver(nobody)).toMatchObject({ ok: true, attempts: 1 });
+    const after = w.sandbox.lambda.logs(w.sandbox.userEventsFunctionName!).join("\n");
+    expect(after).toMatch(/"level":"WARN","message":"user event names no user[^\n]*"outcome":"unidentified"/);
+    expect(after).toMatch(/"unidentified":1/);
+  });
+
   test("the same events three times, and out of order, end in the same table", async () => {
     const kept = await newUser(w, `replay-kept-${layoutEnv.USER_SYNC_TABLE_PARTITION_KEY ?? "id"}@example.com`);
     const gone = await newUser(w, `replay-gone-${layoutEnv.USER_SYNC_TABLE_PARTITION_KEY ?? "id"}@example.com`);

@@ -116,6 +116,14 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number):
   return n;
 }
 
+/** The same rule as the reconcileMaxPrune setting: a whole number, 1 or more. */
+function wholeNumberAtLeastOne(env: NodeJS.ProcessEnv, name: string): number {
+  const raw = env[name]!;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < 1) throw new Error(`${name} is ${JSON.stringify(raw)}; it must be a whole number, 1 or more`);
+  return n;
+}
+
 export function readReconcileWorkerSettings(env: NodeJS.ProcessEnv): ReconcileWorkerSettings {
   const maxPrune = env[FUNCTION_ENV.reconcileMaxPrune];
   return {
@@ -125,7 +133,7 @@ export function readReconcileWorkerSettings(env: NodeJS.ProcessEnv): ReconcileWo
     rate: positiveNumber(env, FUNCTION_ENV.reconcileRate, 20),
     sliceMs: positiveNumber(env, FUNCTION_ENV.reconcileSliceMs, 600_000),
     prune: env[FUNCTION_ENV.reconcilePrune] === "true",
-    maxPrune: maxPrune ? positiveNumber(env, FUNCTION_ENV.reconcileMaxPrune, 0) : undefined,
+    maxPrune: maxPrune ? wholeNumberAtLeastOne(env, FUNCTION_ENV.reconcileMaxPrune) : undefined,
     postConfirmationFunction: env[FUNCTION_ENV.postConfirmationFunction] || undefined,
   };
 }

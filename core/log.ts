@@ -10,7 +10,7 @@ export interface LogFields {
   /** A Cognito API call's name (user events). */
   readonly eventName?: string;
   readonly eventId?: string;
-  readonly outcome?: "created" | "exists" | "skipped" | "failed" | EventOutcome | "ignored";
+  readonly outcome?: "created" | "exists" | "skipped" | "failed" | EventOutcome | "ignored" | "malformed";
   readonly latencyMs?: number;
   readonly errorName?: string;
   readonly errorMessage?: string;

@@ -4,7 +4,8 @@
  * sandbox all build rows here, so a repaired row is exactly what the trigger
  * would have written.
  */
-import { CORE_SYNC_FIELDS, DEFAULT_KEY_LAYOUT, rowKey, type KeyLayout } from "./contract";
+import type { UserType } from "@aws-sdk/client-cognito-identity-provider";
+import { CORE_SYNC_FIELDS, DEFAULT_KEY_LAYOUT, fillTemplate, isWellFormedSub, keyNames, rowKey, type KeyLayout } from "./contract";
 
 /** What an attribute may hold as it arrives; anything but a string (or a boolean for *_verified) is refused. */
 export type AttributeValue = unknown;
@@ -97,6 +98,7 @@ export function subOf(user: Pick<CognitoUser, "attributes">): string {
       "missing request.userAttributes.sub: the user cannot be keyed without it (rows are keyed by sub, never by userName)",
     );
   }
+  if (!isWellFormedSub(sub)) throw new InvalidUserError(`request.userAttributes.sub is ${describeValue(sub)}, not a Cognito sub; no row is keyed by it`);
   return sub;
 }
 
@@ -115,6 +117,18 @@ export function syncOwnedFields(mapping: RowMapping): string[] {
  * `enabled: false` when a user is disabled, and `true` again when re-enabled.
  */
 export const ENABLED_FIELD = "enabled";
+
+/**
+ * What marks a deleted user's row: `deletedAt` (an erasure) and AppSync's
+ * soft delete (`_deleted`, and `_ttl`, which would let DynamoDB remove the
+ * row). A row whose user exists never carries them: a refresh removes them.
+ */
+export const TOMBSTONE_FIELDS = ["deletedAt", "_deleted", "_ttl"] as const;
+
+/** Every field sync reads back from a row to decide what to write: the key, the sync-owned fields and the tombstone. */
+export function syncReadFields(mapping: RowMapping): string[] {
+  return [...new Set([...keyNames(mapping.keyLayout ?? DEFAULT_KEY_LAYOUT), ...syncOwnedFields(mapping), ...TOMBSTONE_FIELDS])];
+}
 
 /** The personal fields a deleted user's row must lose (`erase`): every sync-owned field but the pool and `enabled`. */
 export function personalFields(mapping: RowMapping): string[] {
@@ -144,7 +158,7 @@ export function syncOwnedValues(user: CognitoUser, mapping: RowMapping): UserRec
     values.__typename = mapping.amplify.typename;
     const sub = attributes.sub;
     if (mapping.amplify.ownerField && typeof sub === "string" && sub !== "") {
-      values[mapping.amplify.ownerField] = mapping.amplify.ownerFormat.replace("{sub}", sub).replace("{username}", username ?? sub);
+      values[mapping.amplify.ownerField] = fillTemplate(mapping.amplify.ownerFormat, { sub, username: username ?? sub });
     }
   }
   return values;
@@ -177,10 +191,17 @@ export interface RowDiff {
 
 export const isEmptyDiff = (diff: RowDiff) => Object.keys(diff.set).length === 0 && diff.remove.length === 0;
 
-/** Compares a stored row's sync-owned fields with what Cognito's attributes make now. */
+/**
+ * Compares a stored row's sync-owned fields with what Cognito's attributes make
+ * now, for a user who exists: a tombstone left by an earlier erasure or soft
+ * delete goes too.
+ */
 export function diffSyncOwned(stored: Readonly<Record<string, unknown>>, desired: UserRecord, mapping: RowMapping): RowDiff {
   const set: UserRecord = {};
   const remove: string[] = [];
+  if (stored.deletedAt !== undefined) remove.push("deletedAt");
+  // _ttl alone may be the app's own; with _deleted it is AppSync's expiry of the tombstone.
+  if (stored._deleted !== undefined) remove.push("_deleted", ...(stored._ttl !== undefined ? ["_ttl"] : []));
   for (const field of syncOwnedFields(mapping)) {
     if (field === ENABLED_FIELD) {
       // Unknown (trigger) changes nothing; absent and true are the same.
@@ -204,3 +225,15 @@ export function attributesFromList(list: ReadonlyArray<{ Name?: string; Value?: 
   }
   return attributes;
 }
+
+/** A user's sub as ListUsers/AdminGetUser return it. */
+export const subOfUser = (user: UserType): string | undefined => user.Attributes?.find((a) => a.Name === "sub")?.Value;
+
+/** A ListUsers (or AdminGetUser) entry as the mapping reads users. */
+export const cognitoUserOf = (user: UserType, userPoolId: string): CognitoUser => ({
+  userName: user.Username ?? "",
+  userPoolId,
+  attributes: attributesFromList(user.Attributes),
+  lastModified: user.UserLastModifiedDate,
+  enabled: user.Enabled,
+});

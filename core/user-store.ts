@@ -19,6 +19,12 @@ import type { RowDiff, UserRecord } from "./user-record";
 
 export type WriteOutcome = "created" | "exists";
 
+/** A ProjectionExpression for these attributes, every name through a placeholder (some are reserved words). */
+export function projection(fields: readonly string[]): { ProjectionExpression: string; ExpressionAttributeNames: Record<string, string> } {
+  const names = Object.fromEntries(fields.map((f, i) => [`#p${i}`, f]));
+  return { ProjectionExpression: Object.keys(names).join(", "), ExpressionAttributeNames: names };
+}
+
 export const isConditionFailure = (err: unknown) =>
   err instanceof ConditionalCheckFailedException || (err as Error)?.name === "ConditionalCheckFailedException";
 

@@ -11,7 +11,7 @@ export interface AlarmsProps {
   /** @default no reconcile alarms */
   readonly reconcile?: { readonly stateMachineArn: string; readonly workerFunction: string };
   /** @default no user-events alarm */
-  readonly userEvents?: { readonly deadLetterQueueName: string };
+  readonly userEvents?: { readonly deadLetterQueueName: string; readonly functionName: string };
   /** Creates a topic with this address subscribed. @default none */
   readonly alarmEmail?: string;
   readonly alarmTopicName?: string;
@@ -89,6 +89,14 @@ export class Alarms extends Construct {
         dimensions: { QueueName: props.userEvents.deadLetterQueueName },
         period: 300,
         statistic: "Maximum",
+        threshold: 0,
+      });
+      alarm("user-events-unidentified", "A Cognito call that changes or deletes a user arrived naming no user (no sub, no username): its row was not touched; the scheduled reconcile is the fallback", {
+        namespace: METRICS_NAMESPACE,
+        metricName: "unidentified",
+        dimensions: { [METRIC_DIMENSION]: props.userEvents.functionName },
+        period: 300,
+        statistic: "Sum",
         threshold: 0,
       });
     }

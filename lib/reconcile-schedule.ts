@@ -47,7 +47,13 @@ export class ReconcileSchedule extends Construct {
       ...spec,
       statements: [
         ...props.table.grant("describe", "read", "scan", "create", "update", ...(config.reconcilePrune ? (["delete"] as const) : [])),
-        { sid: "ListPoolUsers", effect: "Allow", actions: ["cognito-idp:DescribeUserPool", "cognito-idp:ListUsers"], resources: [props.userPool.arn] },
+        // AdminGetUser only with prune: the second, strongly consistent read before each delete.
+        {
+          sid: "ListPoolUsers",
+          effect: "Allow",
+          actions: ["cognito-idp:DescribeUserPool", "cognito-idp:ListUsers", ...(config.reconcilePrune ? ["cognito-idp:AdminGetUser"] : [])],
+          resources: [props.userPool.arn],
+        },
         ...this.scratch.grantReadWrite(),
         { sid: "SeeOtherRuns", effect: "Allow", actions: ["states:ListExecutions"], resources: [stateMachineArn] },
       ],

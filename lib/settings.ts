@@ -262,7 +262,7 @@ export const settingsSchema = z.strictObject({
     doc: "Let the scheduled reconcile delete orphan rows (behind the CLI's safety limit, each backed up first).",
   }),
   reconcileMaxPrune: optionalSetting(
-    wholeNumber.refine((n) => n >= 0, { error: (iss) => `${shown(iss.input)} must be 0 or more` }),
+    wholeNumber.refine((n) => n >= 1, { error: (iss) => `${shown(iss.input)} must be 1 or more; to delete no orphans, leave reconcilePrune off` }),
     { env: "USER_SYNC_RECONCILE_MAX_PRUNE", envKind: "number", defaultText: "5% of rows, at least 100", doc: "The most orphans one scheduled prune may delete." },
   ),
   userEvents: setting(boolean, {

@@ -112,7 +112,7 @@ export class UserSync extends Construct {
       namePrefix: names.stack,
       postConfirmationFunction: this.postConfirmation.function.functionName,
       reconcile: { stateMachineArn: this.reconcile.stateMachine.arn, workerFunction: this.reconcile.worker.function.functionName },
-      userEvents: this.userEvents ? { deadLetterQueueName: this.userEvents.deadLetterQueue.name } : undefined,
+      userEvents: this.userEvents ? { deadLetterQueueName: this.userEvents.deadLetterQueue.name, functionName: this.userEvents.function.function.functionName } : undefined,
       alarmEmail: config.alarmEmail,
       alarmTopicName: names.alarmTopic,
       alarmTopicArn: config.alarmTopicArn,

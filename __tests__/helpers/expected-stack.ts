@@ -3,7 +3,7 @@ export const EXPECTED_RESOURCES: Readonly<Record<string, number>> = {
   aws_cloudwatch_event_rule: 1,
   aws_cloudwatch_event_target: 1,
   aws_cloudwatch_log_group: 3,
-  aws_cloudwatch_metric_alarm: 8,
+  aws_cloudwatch_metric_alarm: 9,
   aws_cognito_user_group: 1,
   aws_cognito_user_pool: 1,
   aws_cognito_user_pool_client: 1,

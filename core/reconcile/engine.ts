@@ -57,7 +57,7 @@ export interface ReconcileOptions extends RowMapping {
   /** The overall deadline: aborts requests in flight too. */
   readonly deadline?: AbortSignal;
   readonly onProgress?: (progress: ReconcileProgress) => void;
-  /** Called with the orphan ids before any is deleted. */
+  /** Called with the orphan ids about to be pruned, once every guard has passed (not on a dry run, a refusal or a stop). */
   readonly onOrphans?: (ids: readonly string[]) => void;
   /** For tests. @default real timers */
   readonly sleep?: Sleep;
@@ -144,8 +144,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   try {
     const orphans = await findOrphans(ctx, poolSubs, limiter, stopped);
     progress("orphans");
-    options.onOrphans?.(orphans);
-    if (options.pruneOrphans && !options.dryRun && !stopped()) await pruneOrphans(ctx, orphans, stopped);
+    if (options.pruneOrphans && !options.dryRun && !stopped()) await pruneOrphans(ctx, orphans, stopped, limiter, options.onOrphans);
   } catch (err) {
     if (!stopped()) {
       report.failed++;

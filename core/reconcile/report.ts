@@ -14,6 +14,9 @@ export interface ReconcileReport {
   estimatedUsers?: number;
   /** Users listed from the pool. */
   scanned: number;
+  /** ListUsers pages read, and table scan pages read: a finished run read at least one of each. */
+  listPages: number;
+  scanPages: number;
   /** Users whose status means they must have a row. */
   expected: number;
   /** Users by status. */
@@ -44,6 +47,8 @@ export interface ReconcileReport {
   orphanIds: string[];
   /** Orphan rows this run deleted (each written to `backup` first). */
   pruned: number;
+  /** Orphans that the second read before their delete (AdminGetUser) found alive: not deleted. */
+  keptAlive: number;
   /** The most orphans a prune would delete. */
   pruneLimit?: number;
   /** Why nothing was pruned although pruning was asked for. */
@@ -67,6 +72,8 @@ export function newReport(userPoolId: string, tableName: string, dryRun: boolean
     tableName,
     dryRun,
     scanned: 0,
+    listPages: 0,
+    scanPages: 0,
     expected: 0,
     byStatus: {},
     present: 0,
@@ -83,6 +90,7 @@ export function newReport(userPoolId: string, tableName: string, dryRun: boolean
     orphans: 0,
     orphanIds: [],
     pruned: 0,
+    keptAlive: 0,
     retried: 0,
     durationMs: 0,
   };

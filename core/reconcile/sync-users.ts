@@ -7,19 +7,10 @@ import type { CognitoIdentityProviderClient, UserType } from "@aws-sdk/client-co
 import { BatchGetItemCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { retriesOf } from "../clients";
-import { DEFAULT_KEY_LAYOUT, keyNames, rowKey, subOfKey } from "../contract";
+import { DEFAULT_KEY_LAYOUT, isWellFormedSub, rowKey, subOfKey } from "../contract";
 import { inParallel } from "../in-parallel";
-import {
-  attributesFromList,
-  buildUserRecord,
-  diffSyncOwned,
-  isEmptyDiff,
-  syncOwnedFields,
-  syncOwnedValues,
-  type CognitoUser,
-  type RowMapping,
-} from "../user-record";
-import { createUserRecordIfAbsent, refreshUserRecord } from "../user-store";
+import { buildUserRecord, cognitoUserOf, diffSyncOwned, isEmptyDiff, subOfUser, syncOwnedValues, syncReadFields, type RowMapping } from "../user-record";
+import { createUserRecordIfAbsent, projection, refreshUserRecord } from "../user-store";
 import { backoffMs, type Sleep } from "./pacing";
 import type { ReconcileReport } from "./report";
 
@@ -54,11 +45,11 @@ export async function sendCounted<T extends { $metadata?: { attempts?: number } 
   return res;
 }
 
-export const subOfUser = (user: UserType) => user.Attributes?.find((a) => a.Name === "sub")?.Value;
 
 /** Counts a ListUsers page into the report; returns the users that must have a row, and hands every sub to `onSub`. */
 export function tallyPage(report: ReconcileReport, users: readonly UserType[], expectedStatuses: ReadonlySet<string>, onSub: (sub: string) => void): UserType[] {
   const expected: UserType[] = [];
+  report.listPages++;
   for (const user of users) {
     report.scanned++;
     const status = user.UserStatus ?? "UNKNOWN";
@@ -73,20 +64,10 @@ export function tallyPage(report: ReconcileReport, users: readonly UserType[], e
 
 export const errorText = (err: unknown) => `${(err as Error)?.name ?? "Error"}: ${(err as Error)?.message ?? String(err)}`;
 
-/** A ListUsers entry as the mapping reads users. */
-export const cognitoUserOf = (user: UserType, userPoolId: string): CognitoUser => ({
-  userName: user.Username ?? "",
-  userPoolId,
-  attributes: attributesFromList(user.Attributes),
-  lastModified: user.UserLastModifiedDate,
-  enabled: user.Enabled,
-});
 
 /** The stored sync-owned fields of these subs' rows, following UnprocessedKeys. */
 async function storedRows(ctx: SyncContext, subs: string[]): Promise<{ rows: Map<string, Record<string, unknown>>; unprocessed: Set<string> }> {
   const layout = ctx.keyLayout ?? DEFAULT_KEY_LAYOUT;
-  const fields = [...keyNames(layout), ...syncOwnedFields(ctx)];
-  const names = Object.fromEntries(fields.map((f, i) => [`#f${i}`, f]));
   const rows = new Map<string, Record<string, unknown>>();
   let keys: Record<string, AttributeValue>[] = subs.map((s) => marshall(rowKey(layout, s)));
   for (let attempt = 0; keys.length > 0; attempt++) {
@@ -96,7 +77,7 @@ async function storedRows(ctx: SyncContext, subs: string[]): Promise<{ rows: Map
       ctx,
       ctx.dynamodb,
       new BatchGetItemCommand({
-        RequestItems: { [ctx.tableName]: { Keys: keys, ProjectionExpression: Object.keys(names).join(", "), ExpressionAttributeNames: names, ConsistentRead: true } },
+        RequestItems: { [ctx.tableName]: { Keys: keys, ...projection(syncReadFields(ctx)), ConsistentRead: true } },
       }),
     );
     for (const item of res.Responses?.[ctx.tableName] ?? []) {
@@ -121,6 +102,7 @@ export async function syncUsers(ctx: SyncContext, users: readonly UserType[]): P
   for (const user of users) {
     const sub = subOfUser(user);
     if (!sub) fail(user, "user has no sub attribute; cannot key a row");
+    else if (!isWellFormedSub(sub)) fail(user, `sub of ${sub.length} characters is not a Cognito sub; no row is keyed by it`);
     else bySub.set(sub, user);
   }
   const subs = [...bySub.keys()];

@@ -153,10 +153,16 @@ export async function step(input: StepInput, ctx: WorkerContext): Promise<RunSta
 
   if (next.steps === 1) await preflight(sync);
 
-  if (next.phase === "users") next = await usersPhase(next);
-  if (next.phase === "scan" && timeLeft() > 0) next = await scanPhase(next);
-  if (next.phase === "verify" && timeLeft() > 0) next = await verifyPhase(next);
-  if (next.phase === "prune" && timeLeft() > 0) next = await prunePhase(next);
+  // The step's first phase always makes progress (a page, a candidate), however little of the
+  // slice preflight or loading the filters left: a phase ends only when its work is done, never
+  // because time ran out before it began. Later phases start only while time is left.
+  const phases: Partial<Record<Phase, (s: RunState) => Promise<RunState>>> = { users: usersPhase, scan: scanPhase, verify: verifyPhase, prune: prunePhase };
+  for (let first = true; phases[next.phase] && (first || timeLeft() > 0); first = false) next = await phases[next.phase]!(next);
+  if (next.phase === "done" && report.listPages === 0) {
+    // Unreachable by construction; a run that listed nothing must never read as a success.
+    report.failed++;
+    report.failures.push({ error: "the run finished without listing one page of users" });
+  }
 
   report.durationMs = now() - next.startedAt;
   report.failures.splice(SAMPLE);
@@ -170,17 +176,15 @@ export async function step(input: StepInput, ctx: WorkerContext): Promise<RunSta
     const subs: string[] = [];
     let token = s.token;
     let inFlight: Promise<void> = Promise.resolve();
-    let first = s.token === undefined;
     try {
-      while ((first || token) && timeLeft() > 0) {
-        first = false;
+      do {
         await limiter.wait();
         const page = await sendCounted<ListUsersCommandOutput>(sync, ctx.cognito, new ListUsersCommand({ UserPoolId: settings.userPoolId, Limit: 60, PaginationToken: token }));
         token = page.PaginationToken;
         const expected = tallyPage(report, page.Users ?? [], expectedStatuses, (sub) => subs.push(sub));
         await inFlight;
         inFlight = syncUsers(sync, expected);
-      }
+      } while (token && timeLeft() > 0);
     } finally {
       await inFlight;
     }
@@ -199,16 +203,14 @@ export async function step(input: StepInput, ctx: WorkerContext): Promise<RunSta
     const candidates: string[] = [];
     let seen = s.candidates;
     let scanKey = s.scanKey;
-    let first = scanKey === undefined;
-    while ((first || scanKey) && timeLeft() > 0) {
-      first = false;
+    do {
       const page = await scanRows(sync, scanKey);
       for (const sub of page.subs) {
         if (inPool(sub)) continue;
         if (seen++ < CANDIDATE_CAP) candidates.push(sub);
       }
       scanKey = page.lastKey;
-    }
+    } while (scanKey && timeLeft() > 0);
     let parts = s.candidateParts;
     if (candidates.length > 0) await scratch.putSubs("candidates", parts++, candidates);
     return { ...s, scanKey, candidates: seen, candidateParts: parts, phase: scanKey ? "scan" : "verify", offset: 0 };
@@ -227,7 +229,7 @@ export async function step(input: StepInput, ctx: WorkerContext): Promise<RunSta
     const candidates = await scratch.subs("candidates");
     const orphans: string[] = [];
     let offset = s.offset;
-    while (offset < candidates.length && timeLeft() > 0) {
+    for (let first = true; offset < candidates.length && (first || timeLeft() > 0); first = false) {
       await limiter.wait();
       const sub = candidates[offset++];
       if (!(await userExists(sync, sub))) {
@@ -256,7 +258,8 @@ export async function step(input: StepInput, ctx: WorkerContext): Promise<RunSta
     // Kept a month in the scratch table; the report says how to put them back.
     const location = `user-sync restore --scratch-table ${settings.scratchTableName} --run ${s.runId}`;
     let offset = s.offset;
-    while (offset < orphans.length && timeLeft() > 0) {
+    for (let first = true; offset < orphans.length && (first || timeLeft() > 0); first = false) {
+      await limiter.wait();
       const sub = orphans[offset++];
       await pruneOne(sync, sub, { location, write: (e) => scratch.putBackup(sub, e.tableName, e.item, e.deletedAt) });
     }

@@ -5,13 +5,13 @@
  * Redelivered, duplicated and out-of-order events therefore end in the same
  * table.
  */
-import { AdminGetUserCommand, ListUsersCommand, type CognitoIdentityProviderClient, type UserType } from "@aws-sdk/client-cognito-identity-provider";
+import type { CognitoIdentityProviderClient, UserType } from "@aws-sdk/client-cognito-identity-provider";
 import { GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
-import { DEFAULT_KEY_LAYOUT, EXPECTED_STATUSES, keyNames, rowKey, type OnUserDeleted } from "../contract";
-import { cognitoUserOf, subOfUser } from "../reconcile/sync-users";
-import { buildUserRecord, diffSyncOwned, isEmptyDiff, personalFields, syncOwnedFields, syncOwnedValues, type RowMapping } from "../user-record";
-import { createUserRecordIfAbsent, deleteUserRecord, eraseUserRecord, refreshUserRecord } from "../user-store";
+import { DEFAULT_KEY_LAYOUT, EXPECTED_STATUSES, rowKey, subOfKey, type OnUserDeleted } from "../contract";
+import { adminGetUser, listUserBySub, liveUserBySub } from "../user-lookup";
+import { buildUserRecord, cognitoUserOf, diffSyncOwned, isEmptyDiff, personalFields, subOfUser, syncOwnedValues, syncReadFields, type RowMapping } from "../user-record";
+import { createUserRecordIfAbsent, deleteUserRecord, eraseUserRecord, projection, refreshUserRecord } from "../user-store";
 import type { UserSignal } from "./cloudtrail";
 
 export { ON_USER_DELETED, type OnUserDeleted } from "../contract";
@@ -38,6 +38,8 @@ export type EventOutcome =
   | "other-pool"
   /** Neither a user in this pool nor a row has that sub. */
   | "unknown-user"
+  /** The event names no user at all (no sub, no username): nothing can be done, and someone must know. */
+  | "unidentified"
   /** A newer write got there first (the conditional write did not land). */
   | "superseded";
 
@@ -46,44 +48,27 @@ export interface EventResult {
   readonly sub?: string;
 }
 
-// Subs are UUIDs; anything else must not reach a ListUsers filter string.
-const SUB = /^[0-9a-zA-Z-]{1,128}$/;
-
-const isUserNotFound = (err: unknown) => (err as Error)?.name === "UserNotFoundException";
-
 /** The user as ListUsers would list it, by sub, else by username; undefined when not in this pool. */
 async function findUser(ctx: UserEventsContext, signal: Pick<UserSignal, "sub" | "username">): Promise<UserType | undefined> {
-  if (signal.sub && SUB.test(signal.sub)) {
-    const res = await ctx.cognito.send(new ListUsersCommand({ UserPoolId: ctx.userPoolId, Filter: `sub = "${signal.sub}"`, Limit: 1 }));
-    if (res.Users?.[0]) return res.Users[0];
+  if (signal.sub) {
+    const user = await listUserBySub(ctx.cognito, ctx.userPoolId, signal.sub);
+    if (user) return user;
   }
-  if (signal.username) return getUser(ctx, signal.username);
+  if (signal.username) return adminGetUser(ctx.cognito, ctx.userPoolId, signal.username);
   return undefined;
 }
 
-async function getUser(ctx: UserEventsContext, username: string): Promise<UserType | undefined> {
-  try {
-    const res = await ctx.cognito.send(new AdminGetUserCommand({ UserPoolId: ctx.userPoolId, Username: username }));
-    return { Username: res.Username, Attributes: res.UserAttributes, UserStatus: res.UserStatus, Enabled: res.Enabled, UserLastModifiedDate: res.UserLastModifiedDate };
-  } catch (err) {
-    if (isUserNotFound(err)) return undefined;
-    throw err;
-  }
-}
-
-/** The row's key, pool and sync-owned fields (strongly consistent). */
+/** The row's key, pool, sync-owned and tombstone fields (strongly consistent). */
 async function readRow(ctx: UserEventsContext, key: Record<string, string>): Promise<Record<string, any> | undefined> {
-  const fields = [...keyNames(ctx.keyLayout ?? DEFAULT_KEY_LAYOUT), ...syncOwnedFields(ctx), "deletedAt"];
-  const names = Object.fromEntries(fields.map((f, i) => [`#f${i}`, f]));
-  const res = await ctx.dynamodb.send(
-    new GetItemCommand({ TableName: ctx.tableName, Key: marshall(key), ConsistentRead: true, ProjectionExpression: Object.keys(names).join(", "), ExpressionAttributeNames: names }),
-  );
+  const res = await ctx.dynamodb.send(new GetItemCommand({ TableName: ctx.tableName, Key: marshall(key), ConsistentRead: true, ...projection(syncReadFields(ctx)) }));
   return res.Item ? unmarshall(res.Item) : undefined;
 }
 
+/** Signals come from parseUserEvent, which refuses malformed subs and usernames (rowKey refuses them again). */
 export async function applyUserEvent(ctx: UserEventsContext, signal: Pick<UserSignal, "sub" | "username" | "userPoolId">): Promise<EventResult> {
   // Token-authorized calls carry no pool id; those are told apart by the lookups below.
   if (signal.userPoolId && signal.userPoolId !== ctx.userPoolId) return { outcome: "other-pool", sub: signal.sub };
+  if (!signal.sub && !signal.username) return { outcome: "unidentified" };
   const now = ctx.now ?? (() => new Date());
   const layout = ctx.keyLayout ?? DEFAULT_KEY_LAYOUT;
 
@@ -96,12 +81,11 @@ export async function applyUserEvent(ctx: UserEventsContext, signal: Pick<UserSi
 
   if (!user) {
     if (!row) return { outcome: "unknown-user", sub };
-    // Deleting user data needs a second, independent read: the row's username must be gone
-    // too (or now name another user), so a ListUsers that lags never erases a live user.
-    if (typeof row.username === "string") {
-      const byName = await getUser(ctx, row.username);
-      if (byName && subOfUser(byName) === sub) user = byName;
-    }
+    // Deleting user data needs a second, independent read that agrees, about the sub in the
+    // row's own key: AdminGetUser (strongly consistent), so a ListUsers that lags never erases a live user.
+    const rowSub = subOfKey(layout, row);
+    if (rowSub === undefined) return { outcome: "unknown-user", sub };
+    user = await liveUserBySub(ctx.cognito, ctx.userPoolId, rowSub, row.username);
     if (!user) return { outcome: await onDeleted(ctx, key, row, now()), sub };
   }
 

@@ -5,6 +5,8 @@
  * (HIDDEN_DUE_TO_SECURITY_REASONS) and records the user's sub; token-authorized
  * calls carry no pool id. The function re-reads the user from Cognito.
  */
+import { isWellFormedSub } from "../contract";
+import { describeValue } from "../user-record";
 
 /** Calls that change or remove a user, or make one need a row. */
 export const USER_EVENT_NAMES = [
@@ -64,9 +66,28 @@ export class NotAUserEvent extends Error {
   name = "NotAUserEvent";
 }
 
+/**
+ * The event is one the function acts on, but a field that identifies the user
+ * is not of a shape Cognito produces (a forged or corrupted record). It can
+ * never be processed, so it is ignored and counted, never retried; the
+ * message describes the value, never quotes it.
+ */
+export class MalformedEvent extends Error {
+  name = "MalformedEvent";
+}
+
+/** Cognito usernames: 1-128 letters, marks, symbols, digits or punctuation (no spaces or control characters). */
+const USERNAME = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u;
+const USER_POOL_ID = /^[\w-]{1,50}_[0-9a-zA-Z]{1,50}$/;
+
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" && v !== HIDDEN ? v : undefined);
-/** Hosted-UI records put parameters in one-element arrays. */
-const first = (v: unknown): string | undefined => str(Array.isArray(v) ? v[0] : v);
+
+/** A field that identifies the user: absent, or of Cognito's shape; anything else makes the event malformed. */
+function checked(field: string, value: unknown, valid: (v: string) => boolean): string | undefined {
+  if (value === undefined || value === null || value === "" || value === HIDDEN) return undefined;
+  if (typeof value === "string" && valid(value)) return value;
+  throw new MalformedEvent(`${field} is ${describeValue(value)}, not of the shape Cognito gives it; the event is ignored`);
+}
 
 /** Reads a delivered event; throws NotAUserEvent for anything that is not a successful call in the list. */
 export function parseUserEvent(event: unknown): UserSignal {
@@ -81,11 +102,15 @@ export function parseUserEvent(event: unknown): UserSignal {
   if (detail.errorCode) throw new NotAUserEvent(`${eventName} failed (${String(detail.errorCode)}); nothing changed`);
   const request = detail.requestParameters ?? {};
   const extra = detail.additionalEventData ?? {};
+  // Hosted-UI records put parameters in one-element arrays.
+  const hostedSub = extra.requestParameters?.sub;
   return {
     eventName,
     eventId: str(detail.eventID),
-    sub: str(extra.sub) ?? first(extra.requestParameters?.sub),
-    userPoolId: str(request.userPoolId) ?? str(extra.userPoolId),
-    username: str(request.username),
+    sub:
+      checked("detail.additionalEventData.sub", extra.sub, isWellFormedSub) ??
+      checked("detail.additionalEventData.requestParameters.sub", Array.isArray(hostedSub) ? hostedSub[0] : hostedSub, isWellFormedSub),
+    userPoolId: checked("detail.requestParameters.userPoolId", request.userPoolId, (v) => USER_POOL_ID.test(v)) ?? checked("detail.additionalEventData.userPoolId", extra.userPoolId, (v) => USER_POOL_ID.test(v)),
+    username: checked("detail.requestParameters.username", request.username, (v) => USERNAME.test(v)),
   };
 }

@@ -6,12 +6,17 @@
  */
 type Json = unknown;
 
+/** A leaf: a value, not an object. An array is its elements (event-ruler flattens arrays). */
+const isLeaf = (value: Json): boolean => (Array.isArray(value) ? value.some(isLeaf) : value === null || typeof value !== "object");
+
 function matchesValue(rule: Json, value: Json, present: boolean): boolean {
   if (rule === null || typeof rule !== "object") return present && value === rule;
   const [op, arg] = Object.entries(rule as Record<string, Json>)[0] ?? [];
   switch (op) {
     case "exists":
-      return present === arg;
+      // "Exists matching only works on leaf nodes" (event-ruler's README): a field holding an
+      // object is not there for exists, so { exists: false } matches it and { exists: true } does not.
+      return (present && isLeaf(value)) === arg;
     case "prefix":
       return present && typeof value === "string" && value.startsWith(String(arg));
     case "anything-but":
@@ -29,6 +34,7 @@ export function matchesPattern(pattern: Record<string, Json>, event: Json): bool
     const value = present ? object[field] : undefined;
     if (!Array.isArray(rule)) return present && matchesPattern(rule as Record<string, Json>, value);
     const values = Array.isArray(value) ? value : [value];
-    return rule.some((r) => (r !== null && typeof r === "object" ? matchesValue(r, value, present) : values.some((v) => matchesValue(r, v, present))));
+    // exists looks at the field; every other matcher at each element of an array value.
+    return rule.some((r) => (r !== null && typeof r === "object" && "exists" in r ? matchesValue(r, value, present) : values.some((v) => matchesValue(r, v, present))));
   });
 }

@@ -1,8 +1,10 @@
 /**
- * A Cognito stand-in for ListUsers (and DescribeUserPool), answering the real JSON protocol on
- * loopback the way Cognito does and cognito-local does not: at most 60 users
- * a page with a PaginationToken, `sub = "…"` filters, and a request quota that
- * throttles with TooManyRequestsException. Tests and benchmarks point a real
+ * A Cognito stand-in for ListUsers, AdminGetUser and DescribeUserPool,
+ * answering the real JSON protocol on loopback the way Cognito does and
+ * cognito-local does not: at most 60 users a page with a PaginationToken,
+ * `sub = "…"` filters, a request quota that throttles with
+ * TooManyRequestsException, and a ListUsers that can lag behind writes while
+ * AdminGetUser stays strongly consistent. Tests and benchmarks point a real
  * SDK client at it, so the SDK's own retry layer is what gets exercised.
  */
 import type { UserType } from "@aws-sdk/client-cognito-identity-provider";
@@ -23,8 +25,10 @@ export interface PagedCognitoOptions {
   readonly throttleCalls?: readonly number[];
   /** The pool's PostConfirmation function (DescribeUserPool's LambdaConfig). @default none */
   readonly postConfirmation?: string;
-  /** Extra users that only sub filters find (they signed up after the listing). @default none */
+  /** Extra users that only sub filters and AdminGetUser find (they signed up after the listing). @default none */
   readonly lateUsers?: () => readonly UserType[];
+  /** Subs ListUsers does not see yet (listing and filter): a lagging read; AdminGetUser still finds them. @default none */
+  readonly lagging?: () => ReadonlySet<string>;
 }
 
 export interface ListUsersCall {
@@ -37,8 +41,10 @@ export interface ListUsersCall {
 export interface PagedCognito {
   readonly endpoint: string;
   readonly calls: ListUsersCall[];
-  /** Answers every ListUsers with this error (e.g. NotAuthorizedException, not retried) until called with undefined. */
-  fail(errorType: string | undefined): void;
+  /** Usernames (or subs) AdminGetUser was asked for, in order. */
+  readonly adminGetUserCalls: string[];
+  /** Answers every ListUsers (or AdminGetUser) with this error (e.g. NotAuthorizedException, not retried) until called with undefined. */
+  fail(errorType: string | undefined, operation?: "ListUsers" | "AdminGetUser"): void;
   stop(): Promise<void>;
 }
 
@@ -56,7 +62,13 @@ function wire(user: UserType) {
 export async function startPagedCognito(options: PagedCognitoOptions): Promise<PagedCognito> {
   const started = performance.now();
   const calls: ListUsersCall[] = [];
-  let failure: string | undefined;
+  const adminGetUserCalls: string[] = [];
+  const failures: Record<string, string | undefined> = {};
+  const subOf = (u: UserType) => u.Attributes?.find((a) => a.Name === "sub")?.Value;
+  const listed = (users: readonly UserType[]) => {
+    const lagging = options.lagging?.();
+    return lagging ? users.filter((u) => !lagging.has(subOf(u) ?? "")) : users;
+  };
   let tokens = options.rate ?? Infinity;
   let refilledAt = started;
   const takeToken = () => {
@@ -79,9 +91,19 @@ export async function startPagedCognito(options: PagedCognitoOptions): Promise<P
       const LambdaConfig = options.postConfirmation ? { PostConfirmation: options.postConfirmation } : undefined;
       return reply(res, 200, { UserPool: { Id: input.UserPoolId, EstimatedNumberOfUsers: options.users().length, LambdaConfig } });
     }
-    if (target !== "AWSCognitoIdentityProviderService.ListUsers") {
-      return reply(res, 400, { __type: "InvalidParameterException", message: `this stand-in answers ListUsers only, not ${target}` });
+    if (target === "AWSCognitoIdentityProviderService.AdminGetUser") {
+      adminGetUserCalls.push(String(input.Username));
+      if (failures.AdminGetUser) return reply(res, 400, { __type: failures.AdminGetUser, message: `injected ${failures.AdminGetUser}` });
+      // Strongly consistent: every user, late or lagging; by username, or by a local user's sub.
+      const user = [...options.users(), ...(options.lateUsers?.() ?? [])].find((u) => u.Username === input.Username || subOf(u) === input.Username);
+      if (!user) return reply(res, 400, { __type: "UserNotFoundException", message: "User does not exist." });
+      const { Attributes, ...rest } = wire(user);
+      return reply(res, 200, { ...rest, UserAttributes: Attributes });
     }
+    if (target !== "AWSCognitoIdentityProviderService.ListUsers") {
+      return reply(res, 400, { __type: "InvalidParameterException", message: `this stand-in answers ListUsers, AdminGetUser and DescribeUserPool only, not ${target}` });
+    }
+    const failure = failures.ListUsers;
     if (failure) return reply(res, 400, { __type: failure, message: `injected ${failure}` });
     const throttled = Boolean(options.throttleCalls?.includes(calls.length + 1)) || !takeToken();
     calls.push({ input, at: performance.now() - started, throttled });
@@ -92,10 +114,10 @@ export async function startPagedCognito(options: PagedCognitoOptions): Promise<P
     if (input.Filter) {
       const sub = /^sub = "(.*)"$/.exec(input.Filter)?.[1];
       if (sub === undefined) return reply(res, 400, { __type: "InvalidParameterException", message: "only sub filters are supported here" });
-      const all = [...options.users(), ...(options.lateUsers?.() ?? [])];
-      return reply(res, 200, { Users: all.filter((u) => u.Attributes?.some((a) => a.Name === "sub" && a.Value === sub)).slice(0, limit).map(wire) });
+      const all = listed([...options.users(), ...(options.lateUsers?.() ?? [])]);
+      return reply(res, 200, { Users: all.filter((u) => subOf(u) === sub).slice(0, limit).map(wire) });
     }
-    const users = options.users();
+    const users = listed(options.users());
     const start = input.PaginationToken ? Number(input.PaginationToken) : 0;
     const end = start + limit;
     reply(res, 200, { Users: users.slice(start, end).map(wire), PaginationToken: end < users.length ? String(end) : undefined });
@@ -104,7 +126,8 @@ export async function startPagedCognito(options: PagedCognitoOptions): Promise<P
   return {
     endpoint: `http://127.0.0.1:${port}`,
     calls,
-    fail: (errorType) => void (failure = errorType),
+    adminGetUserCalls,
+    fail: (errorType, operation = "ListUsers") => void (failures[operation] = errorType),
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -153,21 +153,29 @@ async function runReconcile(given: ReconcileFlags): Promise<number> {
   }
 }
 
-async function runRestore(flags: { file?: string; scratchTable?: string; run?: string; table?: string; region?: string; json?: boolean }): Promise<number> {
+async function runRestore(flags: { file?: string; scratchTable?: string; run?: string; table?: string; userPoolId?: string; region?: string; json?: boolean }): Promise<number> {
   if (!flags.file === !(flags.scratchTable && flags.run)) {
     throw new UsageError("restore: give --file <backup file> (a CLI prune), or --scratch-table <name> and --run <run id> (a scheduled prune)");
   }
-  const [{ BATCH_CLIENT, createDynamoDBClient }, { restoreRows }, { loadConfig }] = await Promise.all([
+  if (flags.userPoolId && !POOL_ID.test(flags.userPoolId)) throw new UsageError(`--user-pool-id: ${JSON.stringify(flags.userPoolId)} is not a user pool id (<region>_<id>, e.g. us-east-1_AbC123)`);
+  const [{ BATCH_CLIENT, createDynamoDBClient }, { restoreRows, RestoreError }, { loadConfig }] = await Promise.all([
     import("../../core/clients"),
     import("./restore"),
     import("../../lib/settings"),
   ]);
   const dynamodb = createDynamoDBClient(BATCH_CLIENT, { region: flags.region ?? process.env.AWS_REGION ?? loadConfig().region });
-  try {
-    const result = await restoreRows(dynamodb, flags.file ? { file: flags.file } : { scratchTable: flags.scratchTable!, runId: flags.run! }, flags.table);
+  const print = (result: { restored: number; skipped: number; refused: number; tables: string[] }) => {
     if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else process.stdout.write(`Restored ${result.restored} row(s) into ${result.tables.join(", ") || "-"}; ${result.skipped} skipped (a row with that key exists again).\n`);
+    else process.stdout.write(`Restored ${result.restored} row(s) into ${result.tables.join(", ") || "-"}; ${result.skipped} skipped (a row with that key exists again); ${result.refused} refused.\n`);
+  };
+  try {
+    print(await restoreRows(dynamodb, flags.file ? { file: flags.file } : { scratchTable: flags.scratchTable!, runId: flags.run! }, { table: flags.table, userPoolId: flags.userPoolId }));
     return 0;
+  } catch (err) {
+    if (!(err instanceof RestoreError)) throw err;
+    print(err.result);
+    process.stderr.write(`restore: ${err.message}\n`);
+    return 1;
   } finally {
     dynamodb.destroy();
   }
@@ -187,7 +195,7 @@ export const registerReconcile: Register = (program: Command, run) => {
     .option("--no-refresh", "do not update stale sync-owned fields of existing rows")
     .option("--include-unconfirmed", `also expect rows for ${UNCONFIRMED_STATUSES.join(" and ")} users`)
     .option("--prune-orphans", "delete rows whose user is gone: listed first, each written whole to --backup-file before its delete")
-    .option("--max-prune <n>", "the most orphans a prune may delete (default: 5% of this pool's rows, at least 100)", integerIn("--max-prune", 0, Number.MAX_SAFE_INTEGER))
+    .option("--max-prune <n>", "the most orphans a prune may delete (default: 5% of this pool's rows, at least 100)", integerIn("--max-prune", 1, Number.MAX_SAFE_INTEGER))
     .option("--backup-file <path>", "JSON-lines file for pruned rows (default: reconcile-pruned-<table>-<time>.jsonl); undo with user-sync restore")
     .option("--allow-foreign-table", "run even when the table holds other pools' rows and none of this one's")
     .option("--no-trigger-check", "do not warn when the pool's PostConfirmation runs another function than this stage's")
@@ -203,6 +211,7 @@ export const registerReconcile: Register = (program: Command, run) => {
     .option("--scratch-table <name>", "a scheduled prune's scratch table (the stack's reconcile_scratch_table_name output)")
     .option("--run <id>", "the scheduled run (its execution name; the report's backup field names it)")
     .option("--table <name>", "put them into this table instead of the one each line names")
+    .option("--user-pool-id <id>", "every row must be of this pool (default: the one pool the backup holds)")
     .option("--region <region>", "AWS region (default: AWS_REGION, else the config's region)")
     .option("--json", "stdout holds only the JSON result")
     .action(run((flags) => runRestore(flags)));

@@ -1,0 +1,378 @@
+/**
+ * Nothing erases, deletes or corrupts a live user's row: the paths found by
+ * reading the code, each tried against the real engine (dynalite) and a
+ * Cognito stand-in that pages, lags and answers AdminGetUser consistently.
+ */
+import type { UserType } from "@aws-sdk/client-cognito-identity-provider";
+import { GetItemCommand, PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BATCH_CLIENT, createCognitoClient } from "../core/clients";
+import { fillTemplate, MalformedInputError, rowKey, subOfKey, type KeyLayout } from "../core/contract";
+import { readReconcileWorkerSettings, reconcileWorkerEnvironment } from "../core/function-settings";
+import { reconcile, type ReconcileOptions } from "../core/reconcile/engine";
+import type { BackupEntry } from "../core/reconcile/orphans";
+import { applyUserEvent, type UserEventsContext } from "../core/user-events/apply";
+import { MalformedEvent, parseUserEvent } from "../core/user-events/cloudtrail";
+import { buildUserRecord, syncOwnedValues } from "../core/user-record";
+import { ConfigError, loadConfig } from "../lib/settings";
+import { LOCAL_CREDENTIALS, localDynamoDBClient } from "../tools/local/clients";
+import { createTable, startLocalDynamoDB, type LocalDynamoDB } from "../tools/local/dynamodb";
+import { matchesPattern } from "../tools/local/event-pattern";
+import { startPagedCognito, type PagedCognito, type PagedCognitoOptions } from "../tools/local/paged-cognito";
+import { restoreRows, RestoreError } from "../tools/reconcile/restore";
+import { adminEvent, tokenEvent } from "./fixtures/cloudtrail-events";
+import { scanAll } from "./helpers/sandbox";
+
+const POOL = "us-east-1_Safety01";
+const LIVE = "6f1c2d3e-4a5b-4c6d-8e7f-901234567890";
+const REPLACEMENT_PATTERNS = ["$'", "$`", "$&", "$1", "$$"];
+/** test.each rows with a readable title (jest would read `$…` in a title as an interpolation). */
+const PATTERN_ROWS = REPLACEMENT_PATTERNS.map((p) => [JSON.stringify(p).replace(/\$/g, "dollar "), p]);
+
+const LAYOUTS: Array<[string, KeyLayout]> = [
+  ["id = {sub}", { partitionKey: { name: "id", value: "{sub}" } }],
+  ["pk = USER#{sub}, sk = PROFILE", { partitionKey: { name: "pk", value: "USER#{sub}" }, sortKey: { name: "sk", value: "PROFILE" } }],
+  ["id = {sub}#P", { partitionKey: { name: "id", value: "{sub}#P" } }],
+];
+
+let db: LocalDynamoDB;
+let dynamo: DynamoDBClient;
+let tables = 0;
+const servers: PagedCognito[] = [];
+
+beforeAll(async () => {
+  db = await startLocalDynamoDB();
+  dynamo = localDynamoDBClient(db.endpoint);
+});
+afterAll(async () => {
+  dynamo.destroy();
+  await Promise.all(servers.map((s) => s.stop()));
+  await db.stop();
+});
+
+const user = (sub: string, username = `user-${sub.slice(0, 8)}`, email = `${username}@example.com`): UserType => ({
+  Username: username,
+  UserStatus: "CONFIRMED",
+  Enabled: true,
+  Attributes: [
+    { Name: "sub", Value: sub },
+    { Name: "email", Value: email },
+  ],
+});
+
+async function table(layout: KeyLayout = LAYOUTS[0][1]): Promise<string> {
+  const name = `safety-${++tables}`;
+  const keys = [layout.partitionKey.name, ...(layout.sortKey ? [layout.sortKey.name] : [])];
+  await createTable(dynamo, {
+    TableName: name,
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: keys.map((k) => ({ AttributeName: k, AttributeType: "S" })),
+    KeySchema: keys.map((k, i) => ({ AttributeName: k, KeyType: i === 0 ? "HASH" : "RANGE" })),
+  });
+  return name;
+}
+
+async function cognito(users: () => UserType[], options: Omit<PagedCognitoOptions, "users"> = {}) {
+  const server = await startPagedCognito({ users, userPoolId: POOL, ...options });
+  servers.push(server);
+  return { server, client: createCognitoClient(BATCH_CLIENT, { endpoint: server.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS }) };
+}
+
+async function putRow(tableName: string, layout: KeyLayout, u: UserType, extra: Record<string, unknown> = {}) {
+  const record = buildUserRecord({ userName: u.Username!, userPoolId: POOL, attributes: Object.fromEntries(u.Attributes!.map((a) => [a.Name!, a.Value!])) }, { attributeMap: {}, keyLayout: layout, now: new Date("2026-01-01T00:00:00Z") });
+  const row = { ...record, bio: "app-owned", ...extra };
+  await dynamo.send(new PutItemCommand({ TableName: tableName, Item: marshall(row) }));
+  return row;
+}
+
+async function getRow(tableName: string, layout: KeyLayout, sub: string) {
+  const res = await dynamo.send(new GetItemCommand({ TableName: tableName, Key: marshall(rowKey(layout, sub)), ConsistentRead: true }));
+  return res.Item ? unmarshall(res.Item) : undefined;
+}
+
+describe("templates never expand user data", () => {
+  test.each(PATTERN_ROWS)("fillTemplate keeps %s literal, in every position", (_, pattern) => {
+    expect(fillTemplate("USER#{sub}", { sub: `a${pattern}b` })).toBe(`USER#a${pattern}b`);
+    expect(fillTemplate("{sub}::{username}", { sub: "s", username: `bob${pattern}` })).toBe(`s::bob${pattern}`);
+    expect(fillTemplate("{username}::{sub}", { sub: "s", username: `${pattern}{sub}` })).toBe(`${pattern}{sub}::s`);
+  });
+
+  test.each(PATTERN_ROWS)("an Amplify owner from a username ending in %s is exactly that username, never another identity", (_, pattern) => {
+    const values = syncOwnedValues(
+      { userName: `bob${pattern}`, userPoolId: POOL, attributes: { sub: LIVE } },
+      { attributeMap: {}, amplify: { typename: "User", ownerField: "owner", ownerFormat: "{sub}::{username}", conflictDetection: true } },
+    );
+    expect(values.owner).toBe(`${LIVE}::bob${pattern}`);
+    const usernameOnly = syncOwnedValues({ userName: `bob${pattern}`, userPoolId: POOL, attributes: { sub: LIVE } }, { attributeMap: {}, amplify: { typename: "User", ownerField: "owner", ownerFormat: "{username}", conflictDetection: true } });
+    expect(usernameOnly.owner).toBe(`bob${pattern}`);
+  });
+
+  test.each(LAYOUTS)("layout %s: a sub carrying a replacement pattern makes no key at all, and never the live user's", (_, layout) => {
+    for (const pattern of REPLACEMENT_PATTERNS) {
+      expect(() => rowKey(layout, `${LIVE}${pattern}`)).toThrow(MalformedInputError);
+    }
+    expect(() => rowKey(layout, "x".repeat(3000))).toThrow(/3000 characters is not a Cognito sub/);
+    expect(() => rowKey(layout, `${LIVE}"`)).toThrow(MalformedInputError);
+    expect(subOfKey(layout, rowKey(layout, LIVE))).toBe(LIVE);
+  });
+
+  test("a stored key whose sub part is malformed is not a user row", () => {
+    expect(subOfKey(LAYOUTS[1][1], { pk: "USER#a$'b", sk: "PROFILE" })).toBeUndefined();
+    expect(subOfKey(LAYOUTS[0][1], { id: "x".repeat(200) })).toBeUndefined();
+  });
+});
+
+describe("malformed events are ignored, never acted on, never retried", () => {
+  test.each(PATTERN_ROWS)("a DeleteUser whose sub is the live sub + %s is malformed; the message never holds the value", (_, pattern) => {
+    const event = tokenEvent("DeleteUser");
+    event.detail.additionalEventData = { sub: `${LIVE}${pattern}` };
+    expect(() => parseUserEvent(event)).toThrow(MalformedEvent);
+    expect(() => parseUserEvent(event)).toThrow(/detail\.additionalEventData\.sub is a string of 38 characters/);
+  });
+
+  test("a 3,000-character sub, a username with a control character and a bad pool id are malformed", () => {
+    const long = tokenEvent("DeleteUser");
+    long.detail.additionalEventData = { sub: "a".repeat(3000) };
+    let message = "";
+    try {
+      parseUserEvent(long);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/a string of 3000 characters/);
+    expect(message).not.toContain("aaaa");
+    const name = adminEvent("AdminDeleteUser");
+    name.detail.requestParameters = { userPoolId: POOL, username: "bob\u0000" };
+    expect(() => parseUserEvent(name)).toThrow(/detail\.requestParameters\.username is a string of 4 characters/);
+    const pool = adminEvent("AdminDeleteUser");
+    pool.detail.requestParameters = { userPoolId: "us-east-1_x'; DROP" };
+    expect(() => parseUserEvent(pool)).toThrow(/userPoolId/);
+  });
+
+  test.each(LAYOUTS)("layout %s: the forged delete of the live sub + $' erases nothing when it reaches apply anyway", async (_, layout) => {
+    const t = await table(layout);
+    const live = user(LIVE);
+    const before = await putRow(t, layout, live);
+    const { client } = await cognito(() => [live]);
+    const ctx: UserEventsContext = { cognito: client, dynamodb: dynamo, userPoolId: POOL, tableName: t, onUserDeleted: "delete", attributeMap: {}, keyLayout: layout };
+    await expect(applyUserEvent(ctx, { sub: `${LIVE}$'` })).rejects.toThrow(MalformedInputError);
+    expect(await getRow(t, layout, LIVE)).toEqual(before);
+  });
+
+  test("an acting event that names no user is 'unidentified', not an unknown user", async () => {
+    const t = await table();
+    const { client, server } = await cognito(() => []);
+    const event = adminEvent("AdminDeleteUser");
+    event.detail.additionalEventData = {};
+    event.detail.requestParameters = { userPoolId: POOL, username: "HIDDEN_DUE_TO_SECURITY_REASONS" };
+    const signal = parseUserEvent(event);
+    const ctx: UserEventsContext = { cognito: client, dynamodb: dynamo, userPoolId: POOL, tableName: t, onUserDeleted: "erase", attributeMap: {} };
+    expect(await applyUserEvent(ctx, signal)).toEqual({ outcome: "unidentified" });
+    expect(server.calls).toEqual([]);
+  });
+});
+
+describe("a live user's row never keeps a tombstone", () => {
+  test("an event for a live user whose row was erased earlier restores the fields and removes deletedAt (and a soft delete's _deleted/_ttl)", async () => {
+    const layout = LAYOUTS[0][1];
+    const t = await table(layout);
+    const live = user(LIVE, "ada", "ada@example.com");
+    await dynamo.send(
+      new PutItemCommand({ TableName: t, Item: marshall({ id: LIVE, userPoolId: POOL, enabled: false, deletedAt: "2026-01-01T00:00:00.000Z", _deleted: true, _ttl: 1, _version: 3, bio: "kept", createdAt: "2025-01-01T00:00:00.000Z" }) }),
+    );
+    const { client } = await cognito(() => [live]);
+    const ctx: UserEventsContext = {
+      cognito: client,
+      dynamodb: dynamo,
+      userPoolId: POOL,
+      tableName: t,
+      onUserDeleted: "erase",
+      attributeMap: {},
+      amplify: { typename: "User", ownerField: undefined, ownerFormat: "{sub}", conflictDetection: true },
+    };
+    expect(await applyUserEvent(ctx, { sub: LIVE })).toEqual({ outcome: "refreshed", sub: LIVE });
+    const row = (await getRow(t, layout, LIVE))!;
+    expect(row).toMatchObject({ username: "ada", email: "ada@example.com", enabled: true, bio: "kept", createdAt: "2025-01-01T00:00:00.000Z", _version: 4 });
+    expect(row).not.toHaveProperty("deletedAt");
+    expect(row).not.toHaveProperty("_deleted");
+    expect(row).not.toHaveProperty("_ttl");
+  });
+
+  test("a reconcile refresh of an erased row whose user exists removes deletedAt", async () => {
+    const layout = LAYOUTS[0][1];
+    const t = await table(layout);
+    const live = user(LIVE, "ada", "ada@example.com");
+    await dynamo.send(new PutItemCommand({ TableName: t, Item: marshall({ id: LIVE, userPoolId: POOL, enabled: false, deletedAt: "2026-01-01T00:00:00.000Z" }) }));
+    const { client } = await cognito(() => [live]);
+    const report = await reconcile({ cognito: client, dynamodb: dynamo, userPoolId: POOL, tableName: t, attributeMap: {} });
+    expect(report).toMatchObject({ present: 1, updated: 1, failed: 0 });
+    expect(report.updatedFields).toMatchObject({ deletedAt: 1 });
+    expect(await getRow(t, layout, LIVE)).toEqual({ id: LIVE, userPoolId: POOL, enabled: true, username: "ada", email: "ada@example.com", updatedAt: expect.any(String) });
+  });
+});
+
+describe("prune needs two independent reads, and refuses a listing that saw nobody", () => {
+  const rows = (n: number) => Array.from({ length: n }, (_, i) => user(`0000${String(i).padStart(4, "0")}-0000-4000-8000-000000000000`, `u${i}`));
+  const memoryBackup = () => {
+    const entries: BackupEntry[] = [];
+    return { location: "memory", entries, write: async (e: BackupEntry) => void entries.push(e) };
+  };
+  const options = (t: string, client: ReconcileOptions["cognito"], extra: Partial<ReconcileOptions> = {}): ReconcileOptions => ({
+    cognito: client,
+    dynamodb: dynamo,
+    userPoolId: POOL,
+    tableName: t,
+    attributeMap: {},
+    sleep: async () => undefined,
+    ...extra,
+  });
+
+  test("ListUsers lags for one user (listing and filter): AdminGetUser finds them, and their row is kept", async () => {
+    const layout = LAYOUTS[0][1];
+    const t = await table(layout);
+    const users = rows(10);
+    for (const u of users) await putRow(t, layout, u);
+    const lagging = users[3].Attributes![0].Value!;
+    const { client, server } = await cognito(() => users, { lagging: () => new Set([lagging]) });
+    const backup = memoryBackup();
+    const report = await reconcile(options(t, client, { pruneOrphans: true, backup }));
+    expect(report).toMatchObject({ orphans: 1, orphanIds: [lagging], pruned: 0, keptAlive: 1, failed: 0 });
+    expect(backup.entries).toEqual([]);
+    // Asked by the row's username first, which finds the user with that sub.
+    expect(server.adminGetUserCalls).toEqual(["u3"]);
+    expect(await getRow(t, layout, lagging)).toMatchObject({ username: "u3", bio: "app-owned" });
+    expect(await scanAll(dynamo, t)).toHaveLength(10);
+  });
+
+  test("a throttled or denied second read is never 'gone': nothing is deleted and the failure is reported", async () => {
+    const layout = LAYOUTS[0][1];
+    const t = await table(layout);
+    const users = rows(5);
+    for (const u of users) await putRow(t, layout, u);
+    const lagging = users[0].Attributes![0].Value!;
+    const { client, server } = await cognito(() => users, { lagging: () => new Set([lagging]) });
+    server.fail("NotAuthorizedException", "AdminGetUser");
+    const report = await reconcile(options(t, client, { pruneOrphans: true, backup: memoryBackup() }));
+    expect(report).toMatchObject({ orphans: 1, pruned: 0, failed: 1 });
+    expect(report.failures[0]).toMatchObject({ sub: lagging, error: expect.stringMatching(/NotAuthorizedException/) });
+    expect(await scanAll(dynamo, t)).toHaveLength(5);
+  });
+
+  test("a pool that lists no users: the prune of all 80 rows is refused and says why; --max-prune given explicitly lets it run", async () => {
+    const layout = LAYOUTS[0][1];
+    const t = await table(layout);
+    for (const u of rows(80)) await putRow(t, layout, u);
+    const { client } = await cognito(() => []);
+    const refused = await reconcile(options(t, client, { pruneOrphans: true, backup: memoryBackup() }));
+    expect(refused).toMatchObject({ scanned: 0, tableRows: 80, orphans: 80, pruned: 0, failed: 1 });
+    expect(refused.pruneRefused).toMatch(/the listing saw 0 users, and 80 of this pool's 80 rows would go: .* --max-prune 80/);
+    expect(await scanAll(dynamo, t)).toHaveLength(80);
+    const backup = memoryBackup();
+    const explicit = await reconcile(options(t, client, { pruneOrphans: true, backup, maxPrune: 80 }));
+    expect(explicit).toMatchObject({ pruned: 80, failed: 0 });
+    expect(backup.entries).toHaveLength(80);
+  });
+
+  test("a stop while orphans are verified: the count matches the ids, and nothing is announced for deletion", async () => {
+    const layout = LAYOUTS[0][1];
+    const t = await table(layout);
+    for (const u of rows(20)) await putRow(t, layout, u);
+    const { client, server } = await cognito(() => []);
+    const stop = new AbortController();
+    const announced: string[][] = [];
+    const wrapped = {
+      send: async (command: any, opts?: any) => {
+        const res = await client.send(command, opts);
+        if (server.calls.filter((c) => c.input.Filter).length >= 3) stop.abort();
+        return res;
+      },
+    };
+    const report = await reconcile(options(t, wrapped as any, { pruneOrphans: true, maxPrune: 100, backup: memoryBackup(), stop: stop.signal, onOrphans: (ids) => announced.push([...ids]) }));
+    expect(report.interrupted).toBe("stopped");
+    expect(report.orphanIds.length).toBeGreaterThan(0);
+    expect(report.orphans).toBe(report.orphanIds.length);
+    expect(report.pruned).toBe(0);
+    expect(announced).toEqual([]);
+    expect(await scanAll(dynamo, t)).toHaveLength(20);
+  });
+});
+
+describe("restore checks the whole backup before it writes", () => {
+  const dir = mkdtempSync(join(tmpdir(), "user-sync-restore-"));
+  const line = (tableName: string, item: Record<string, unknown>) => JSON.stringify({ tableName, deletedAt: "2026-01-01T00:00:00.000Z", item: marshall(item) });
+  const file = (name: string, lines: string[]) => {
+    const path = join(dir, name);
+    writeFileSync(path, `${lines.join("\n")}\n`);
+    return path;
+  };
+  const refusal = async (run: Promise<unknown>) => {
+    try {
+      await run;
+    } catch (err) {
+      if (err instanceof RestoreError) return err;
+      throw err;
+    }
+    throw new Error("restore was not refused");
+  };
+
+  test("a file truncated at line 11 restores nothing, and names the line", async () => {
+    const t = await table();
+    const lines = Array.from({ length: 10 }, (_, i) => line(t, { id: `r${i}`, userPoolId: POOL }));
+    const path = file("truncated.jsonl", [...lines, line(t, { id: "r10", userPoolId: POOL }).slice(0, 30)]);
+    const err = await refusal(restoreRows(dynamo, { file: path }));
+    expect(err.result).toMatchObject({ restored: 0, skipped: 0, refused: 1 });
+    expect(err.message).toMatch(/truncated\.jsonl:11: not JSON/);
+    expect(await scanAll(dynamo, t)).toEqual([]);
+  });
+
+  test("a line of another pool, before a line of another key layout: nothing is written, both are refused", async () => {
+    const t = await table();
+    const path = file("mixed.jsonl", [line(t, { id: "a", userPoolId: POOL }), line(t, { id: "b", userPoolId: POOL }), line(t, { id: "c", userPoolId: "us-east-1_Other" }), line(t, { pk: "USER#d", userPoolId: POOL })]);
+    const err = await refusal(restoreRows(dynamo, { file: path }, { userPoolId: POOL }));
+    expect(err.result).toMatchObject({ restored: 0, refused: 2 });
+    expect(err.result.problems.join("\n")).toMatch(/mixed\.jsonl:3: a row of user pool us-east-1_Other; this restore is for us-east-1_Safety01/);
+    expect(err.result.problems.join("\n")).toMatch(/mixed\.jsonl:4: the row has no id \(S\)/);
+    expect(await scanAll(dynamo, t)).toEqual([]);
+  });
+
+  test("a line naming a scratch table is refused; a missing file is a plain sentence", async () => {
+    const path = file("scratch.jsonl", [line("user-sync-dev-reconcile-scratch", { pk: "run#x", sk: "backup#y", userPoolId: POOL })]);
+    const err = await refusal(restoreRows(dynamo, { file: path }));
+    expect(err.message).toMatch(/user-sync-dev-reconcile-scratch is a reconcile scratch table, not a Users table/);
+    const missing = await refusal(restoreRows(dynamo, { file: join(dir, "nope.jsonl") }));
+    expect(missing.message).toBe(`backup file ${join(dir, "nope.jsonl")} does not exist: give the path a reconcile report printed as its backup`);
+  });
+
+  test("a good file: restored and skipped are counted", async () => {
+    const t = await table();
+    await dynamo.send(new PutItemCommand({ TableName: t, Item: marshall({ id: "back-again", userPoolId: POOL }) }));
+    const path = file("good.jsonl", [line(t, { id: "gone", userPoolId: POOL, bio: "x" }), line(t, { id: "back-again", userPoolId: POOL, bio: "old" })]);
+    expect(await restoreRows(dynamo, { file: path })).toEqual({ restored: 1, skipped: 1, refused: 0, tables: [t], problems: [] });
+    expect((await scanAll(dynamo, t)).sort((a, b) => a.id.localeCompare(b.id))).toEqual([{ id: "back-again", userPoolId: POOL }, { id: "gone", userPoolId: POOL, bio: "x" }]);
+  });
+});
+
+describe("reconcileMaxPrune: one rule for the setting and the worker", () => {
+  test("0 stops synth with the rule and the fix; the worker's decoder refuses it too", () => {
+    expect(() => loadConfig({ env: { USER_SYNC_RECONCILE_MAX_PRUNE: "0" }, file: "/nonexistent/none.json", warn: () => undefined })).toThrow(ConfigError);
+    expect(() => loadConfig({ env: { USER_SYNC_RECONCILE_MAX_PRUNE: "0" }, file: "/nonexistent/none.json", warn: () => undefined })).toThrow(
+      /reconcileMaxPrune \(USER_SYNC_RECONCILE_MAX_PRUNE\): 0 must be 1 or more; to delete no orphans, leave reconcilePrune off/,
+    );
+    const base = { tableName: "t", attributeMap: {}, userPoolId: POOL, scratchTableName: "s", rate: 20, sliceMs: 1000, prune: true };
+    expect(() => readReconcileWorkerSettings({ ...reconcileWorkerEnvironment(base), RECONCILE_MAX_PRUNE: "0" })).toThrow(/RECONCILE_MAX_PRUNE is "0"; it must be a whole number, 1 or more/);
+    expect(readReconcileWorkerSettings(reconcileWorkerEnvironment({ ...base, maxPrune: 1 })).maxPrune).toBe(1);
+  });
+});
+
+describe("the local EventBridge matcher follows event-ruler on exists and objects", () => {
+  test("exists only sees leaves: an object-valued field matches exists:false and not exists:true", () => {
+    expect(matchesPattern({ detail: { errorCode: [{ exists: false }] } }, { detail: { errorCode: { c1: 100 } } })).toBe(true);
+    expect(matchesPattern({ detail: { errorCode: [{ exists: true }] } }, { detail: { errorCode: { c1: 100 } } })).toBe(false);
+    expect(matchesPattern({ detail: { errorCode: [{ exists: true }] } }, { detail: { errorCode: "AccessDenied" } })).toBe(true);
+    expect(matchesPattern({ detail: { state: [{ prefix: "run" }] } }, { detail: { state: ["initializing", "running"] } })).toBe(true);
+  });
+});
