@@ -6,12 +6,9 @@
  */
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Testing, TerraformStack } from "cdktf";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ConfigError, loadConfig } from "../lib/settings";
 import { UserSync } from "../lib/user-sync";
-import { synthStack, type Synthesized } from "./helpers/synth";
+import { synthStack, testBundleRoot, type Synthesized } from "./helpers/synth";
 
 const roleArn = (s: Synthesized) => s.ref("aws_iam_role", "arn", "post-confirmation").slice(2, -1);
 const account = (s: Synthesized) => `\${element(split(":", ${roleArn(s)}), 4)}`;
@@ -121,7 +118,7 @@ test.each([
 ])("rejects %o", (env, message) => {
   let problems: string[] = [];
   try {
-    loadConfig({ env });
+    loadConfig({ env, file: false });
   } catch (err) {
     problems = (err as ConfigError).problems;
   }
@@ -132,7 +129,7 @@ describe("UserSync in your own stack", () => {
   const app = Testing.app();
   const stack = new TerraformStack(app, "app");
   new AwsProvider(stack, "aws", { region: "eu-west-1" });
-  const bundleRoot = mkdtempSync(join(tmpdir(), "user-sync-bundles-"));
+  const bundleRoot = testBundleRoot();
   const customers = new UserSync(stack, "customers", { namePrefix: "acme", stage: "customers", region: "eu-west-1", bundleRoot });
   const staff = new UserSync(stack, "staff", {
     namePrefix: "acme",

@@ -8,7 +8,7 @@ import { postConfirmationSpec } from "../lib/specs";
 
 function problemsFor(env: Record<string, string>): string[] {
   try {
-    loadConfig({ env });
+    loadConfig({ env, file: env.USER_SYNC_CONFIG ?? false });
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     return (err as ConfigError).problems;
@@ -18,7 +18,7 @@ function problemsFor(env: Record<string, string>): string[] {
 
 describe("loadConfig", () => {
   test("defaults", () => {
-    const config = loadConfig({ env: {} });
+    const config = loadConfig({ env: {}, file: false });
     expect(config).toMatchObject({
       stage: "dev",
       region: "us-east-1",
@@ -91,7 +91,7 @@ describe("loadConfig", () => {
 });
 
 test("names are stage-prefixed and the function env names the table", () => {
-  const config = loadConfig({ env: { USER_SYNC_STAGE: "prod", USER_SYNC_AMPLIFY_TYPENAME: "User" } });
+  const config = loadConfig({ env: { USER_SYNC_STAGE: "prod", USER_SYNC_AMPLIFY_TYPENAME: "User" }, file: false });
   expect(resourceNames(config)).toMatchObject({ usersTable: "user-sync-prod-users", postConfirmation: { function: "user-sync-prod-post-confirmation" } });
   expect(postConfirmationSpec(config).environment).toEqual({
     USERS_TABLE_NAME: "user-sync-prod-users",
@@ -171,7 +171,7 @@ describe("typos are caught at every level, with the closest known name", () => {
 
   test("an unknown USER_SYNC_* variable is a warning naming the closest one; settings and the tools' own variables are not", () => {
     const warnings: string[] = [];
-    const config = loadConfig({ env: { USER_SYNC_STAEG: "prod", USER_SYNC_BACKEND_LOCK_TABLE: "x", USER_SYNC_REGION: "eu-west-1", USER_SYNC_TF_MIRROR: "/m" }, file: undefined, warn: (m) => warnings.push(m) });
+    const config = loadConfig({ env: { USER_SYNC_STAEG: "prod", USER_SYNC_BACKEND_LOCK_TABLE: "x", USER_SYNC_REGION: "eu-west-1", USER_SYNC_TF_MIRROR: "/m" }, file: false, warn: (m) => warnings.push(m) });
     expect(config.stage).toBe("dev");
     expect(warnings).toEqual([
       'USER_SYNC_STAEG is not a user-sync setting (did you mean "USER_SYNC_STAGE"?); it is ignored',

@@ -277,6 +277,20 @@ describe("prune needs two independent reads, and refuses a listing that saw nobo
     expect(backup.entries).toHaveLength(80);
   });
 
+  test("more orphans than the default safety limit (max(100, 5% of rows)): refused as a whole", async () => {
+    const layout = LAYOUTS[0][1];
+    const t = await table(layout);
+    const all = rows(260);
+    for (const u of all) await putRow(t, layout, u);
+    const { client } = await cognito(() => all.slice(0, 150));
+    const backup = memoryBackup();
+    const report = await reconcile(options(t, client, { pruneOrphans: true, backup }));
+    expect(report).toMatchObject({ tableRows: 260, orphans: 110, pruneLimit: 100, pruned: 0, failed: 1 });
+    expect(report.pruneRefused).toMatch(/110 orphan rows exceed the safety limit of 100 \(5% of 260 rows, at least 100\)/);
+    expect(backup.entries).toEqual([]);
+    expect(await scanAll(dynamo, t)).toHaveLength(260);
+  });
+
   test("a stop while orphans are verified: the count matches the ids, and nothing is announced for deletion", async () => {
     const layout = LAYOUTS[0][1];
     const t = await table(layout);
@@ -358,8 +372,8 @@ describe("restore checks the whole backup before it writes", () => {
 
 describe("reconcileMaxPrune: one rule for the setting and the worker", () => {
   test("0 stops synth with the rule and the fix; the worker's decoder refuses it too", () => {
-    expect(() => loadConfig({ env: { USER_SYNC_RECONCILE_MAX_PRUNE: "0" }, file: "/nonexistent/none.json", warn: () => undefined })).toThrow(ConfigError);
-    expect(() => loadConfig({ env: { USER_SYNC_RECONCILE_MAX_PRUNE: "0" }, file: "/nonexistent/none.json", warn: () => undefined })).toThrow(
+    expect(() => loadConfig({ env: { USER_SYNC_RECONCILE_MAX_PRUNE: "0" }, file: false, warn: () => undefined })).toThrow(ConfigError);
+    expect(() => loadConfig({ env: { USER_SYNC_RECONCILE_MAX_PRUNE: "0" }, file: false, warn: () => undefined })).toThrow(
       /reconcileMaxPrune \(USER_SYNC_RECONCILE_MAX_PRUNE\): 0 must be 1 or more; to delete no orphans, leave reconcilePrune off/,
     );
     const base = { tableName: "t", attributeMap: {}, userPoolId: POOL, scratchTableName: "s", rate: 20, sliceMs: 1000, prune: true };

@@ -15,7 +15,7 @@ const env = {
   USER_SYNC_ATTRIBUTE_MAP: '{"given_name":"firstName","custom:plan":"plan"}',
   USER_SYNC_AMPLIFY_TYPENAME: "User",
 };
-const config = loadConfig({ env });
+const config = loadConfig({ env, file: false });
 const s = synthStack(env);
 
 test("table: name, key schema and index", () => {

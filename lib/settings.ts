@@ -452,8 +452,8 @@ export class ConfigError extends Error {
 export interface LoadConfigOptions {
   /** Environment to read. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
-  /** JSON file. @default $USER_SYNC_CONFIG, else ./user-sync.config.json if it exists */
-  readonly file?: string;
+  /** JSON file, or false for none. @default $USER_SYNC_CONFIG, else ./user-sync.config.json if it exists */
+  readonly file?: string | false;
   /** Where a warning (an unknown USER_SYNC_* variable) goes. @default stderr, once per process and variable */
   readonly warn?: (message: string) => void;
 }
@@ -557,7 +557,7 @@ export function loadConfig(options: LoadConfigOptions = {}): UserSyncConfig {
   for (const message of unknownVariables(env)) (options.warn ?? warnOnce)(message);
   const problems: string[] = [];
   const explicitFile = options.file ?? env.USER_SYNC_CONFIG;
-  const raw = structuredClone(readConfigFile(explicitFile ?? resolve("user-sync.config.json"), explicitFile !== undefined, problems));
+  const raw = explicitFile === false ? {} : structuredClone(readConfigFile(explicitFile ?? resolve("user-sync.config.json"), explicitFile !== undefined, problems));
 
   for (const setting of SETTINGS) {
     const value = env[setting.env];

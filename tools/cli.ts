@@ -9,6 +9,7 @@
 import { Command, CommanderError } from "commander";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { PROJECT_ROOT } from "../lib/project-root";
 import { registerAttach } from "./attach/command";
 import { registerBench } from "./bench/command";
 import { registerDeploy } from "./deploy/command";
@@ -17,14 +18,10 @@ import { registerPlan } from "./plan/command";
 import { registerReconcile } from "./reconcile/command";
 import { registerSynth } from "./synth/command";
 
-export const PROJECT_ROOT = join(__dirname, "..");
+import { UsageError, type ActionResult } from "./command-helpers";
+
 /** Installed from the npm package (build/cli.js), not run from a checkout: only the commands that need no checkout. */
 const PACKAGED = !existsSync(join(PROJECT_ROOT, "tools"));
-
-/** Bad input from the user: printed as one line, exit code 2. */
-export class UsageError extends Error {
-  name = "UsageError";
-}
 
 /** Commander's messages, as one line: "error: unknown option '--ofline' (did you mean --offline?)". */
 export function oneLine(message: string): string {
@@ -33,18 +30,6 @@ export function oneLine(message: string): string {
     .replace(/\n\(Did you mean (.+)\?\)/, " (did you mean $1?)")
     .replace(/\s*\n\s*/g, " ");
 }
-
-/** An integer option within bounds, for commander's argParser. */
-export function integerIn(name: string, min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name}: ${JSON.stringify(value)} must be a whole number from ${min} to ${max}`);
-    return n;
-  };
-}
-
-/** What an action returns: the process exit code. */
-export type ActionResult = Promise<number>;
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command("user-sync");
@@ -99,6 +84,3 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
-
-/** The signature every tools/<tool>/command.ts exports. */
-export type Register = (program: Command, run: (action: (...args: any[]) => ActionResult) => (...args: any[]) => Promise<void>) => void;

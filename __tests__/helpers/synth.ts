@@ -1,7 +1,4 @@
 import { Testing } from "cdktf";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { loadConfig } from "../../lib/settings";
 import { UserSyncStack } from "../../lib/user-sync-stack";
 
@@ -17,14 +14,17 @@ export interface Synthesized {
   names(type: string): string[];
 }
 
-/** Synthesizes one stage from USER_SYNC_* style settings, like `npm run synth` would. */
+/** The bundles jest's global setup built once for the whole run. */
+export const testBundleRoot = (): string => {
+  if (!process.env.TEST_BUNDLE_ROOT) throw new Error("TEST_BUNDLE_ROOT is not set: run the tests through jest (its global setup bundles the functions once)");
+  return process.env.TEST_BUNDLE_ROOT;
+};
+
+/** Synthesizes one stage from USER_SYNC_* style settings (and nothing else), like `npm run synth` would. */
 export function synthStack(env: Record<string, string> = {}): Synthesized {
-  const config = loadConfig({ env, file: undefined });
+  const config = loadConfig({ env, file: false, warn: () => undefined });
   const app = Testing.app();
-  const stack = new UserSyncStack(app, "test-stack", {
-    config,
-    bundleRoot: mkdtempSync(join(tmpdir(), "user-sync-bundle-")),
-  });
+  const stack = new UserSyncStack(app, "test-stack", { config, bundleRoot: testBundleRoot() });
   const text = Testing.synth(stack);
   const json = JSON.parse(text);
   const pickOne = (block: any, type: string, prefix?: string) => {

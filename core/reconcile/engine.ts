@@ -65,7 +65,10 @@ export interface ReconcileOptions extends RowMapping {
 }
 
 export interface ReconcileProgress {
-  readonly phase: "users" | "orphans";
+  /** users: listing (each page); verify: looking orphan candidates up by sub; orphans: done with them. */
+  readonly phase: "users" | "verify" | "orphans";
+  /** Rows of this pool the listing did not see, to be looked up by sub (verify). */
+  readonly candidates?: number;
   /** Cognito's estimate of the pool size, for a progress bar. */
   readonly estimatedUsers?: number;
   readonly scanned: number;
@@ -107,8 +110,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     report.durationMs = now() - started;
     return report;
   };
-  const progress = (phase: ReconcileProgress["phase"]) =>
-    options.onProgress?.({ phase, estimatedUsers: report.estimatedUsers, scanned: report.scanned, present: report.present, created: report.created, updated: report.updated, failed: report.failed });
+  const progress = (phase: ReconcileProgress["phase"], candidates?: number) =>
+    options.onProgress?.({ phase, candidates, estimatedUsers: report.estimatedUsers, scanned: report.scanned, present: report.present, created: report.created, updated: report.updated, failed: report.failed });
 
   await preflight(ctx);
 
@@ -142,7 +145,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
 
   // Orphans: a failure here keeps the report of the user phase.
   try {
-    const orphans = await findOrphans(ctx, poolSubs, limiter, stopped);
+    const orphans = await findOrphans(ctx, poolSubs, limiter, stopped, (n) => progress("verify", n));
     progress("orphans");
     if (options.pruneOrphans && !options.dryRun && !stopped()) await pruneOrphans(ctx, orphans, stopped, limiter, options.onOrphans);
   } catch (err) {

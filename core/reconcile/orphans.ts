@@ -108,7 +108,7 @@ export async function userExists(ctx: SyncContext, sub: string): Promise<boolean
 }
 
 /** Scans the table, then looks each candidate up again by sub; records and returns the orphans (so far, when stopped). */
-export async function findOrphans(ctx: SyncContext, poolSubs: ReadonlySet<string>, limiter: RateLimiter, stopped: () => boolean): Promise<string[]> {
+export async function findOrphans(ctx: SyncContext, poolSubs: ReadonlySet<string>, limiter: RateLimiter, stopped: () => boolean, onCandidates?: (count: number) => void): Promise<string[]> {
   const candidates: string[] = [];
   let startKey: Record<string, AttributeValue> | undefined;
   do {
@@ -117,6 +117,7 @@ export async function findOrphans(ctx: SyncContext, poolSubs: ReadonlySet<string
     for (const sub of page.subs) if (!poolSubs.has(sub)) candidates.push(sub);
     startKey = page.lastKey;
   } while (startKey);
+  onCandidates?.(candidates.length);
   for (const sub of candidates) {
     await limiter.wait();
     if (stopped()) break;

@@ -7,8 +7,8 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { PROJECT_ROOT } from "../project-root";
 
-const PROJECT_ROOT = resolve(__dirname, "../..");
 const FUNCTIONS_DIR = join(PROJECT_ROOT, "functions");
 /** Where `npm pack` puts the prebuilt bundles (see tools/package/build.ts). */
 export const PREBUILT_DIR = join(PROJECT_ROOT, "build", "functions");

@@ -1,6 +1,6 @@
 /** `user-sync attach` (npm run attach) and `user-sync detach` (npm run detach). */
 import type { Command } from "commander";
-import { UsageError, type Register } from "../cli";
+import { UsageError, type Register } from "../command-helpers";
 
 interface TriggerFlags {
   userPoolId?: string;

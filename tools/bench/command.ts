@@ -4,7 +4,7 @@
  * what to compare.
  */
 import type { Command } from "commander";
-import { UsageError, type Register } from "../cli";
+import { UsageError, type Register } from "../command-helpers";
 
 const SECTIONS: Record<string, () => Promise<unknown>> = {
   synth: async () => (await import("./synth")).benchSynth(),

@@ -5,7 +5,8 @@
  * outputs to user-sync.outputs.json for the other commands.
  */
 import type { Command } from "commander";
-import { PROJECT_ROOT, UsageError, type Register } from "../cli";
+import { UsageError, type Register } from "../command-helpers";
+import { PROJECT_ROOT } from "../../lib/project-root";
 
 type Kind = "deploy" | "diff" | "destroy";
 
@@ -15,7 +16,7 @@ interface DeployFlags {
 }
 
 async function runCdktf(kind: Kind, flags: DeployFlags): Promise<number> {
-  const [{ spawnSync }, { join }, { loadConfig }, { resourceNames }, { checkAwsTarget, PreflightError }, { installLockFile }, { OUTPUTS_FILE }] = await Promise.all([
+  const [{ spawnSync }, { join }, { loadConfig }, { resourceNames }, { checkAwsTarget, PreflightError }, { installLockFile }, { OUTPUTS_FILE }, { synthStage }] = await Promise.all([
     import("node:child_process"),
     import("node:path"),
     import("../../lib/settings"),
@@ -23,6 +24,7 @@ async function runCdktf(kind: Kind, flags: DeployFlags): Promise<number> {
     import("./preflight"),
     import("../plan/plan"),
     import("../outputs"),
+    import("../synth/synth-stage"),
   ]);
   // CHECKPOINT_DISABLE: cdktf's telemetry lookup fails loudly without internet and tells nothing.
   const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: "1" };
@@ -44,12 +46,11 @@ async function runCdktf(kind: Kind, flags: DeployFlags): Promise<number> {
     process.stderr.write(`note: AWS_REGION is ${env.AWS_REGION}, but the stack deploys to the config's region ${config.region}\n`);
   }
 
-  const outdir = join(PROJECT_ROOT, "cdktf.out");
-  const synth = spawnSync(process.execPath, ["--import", "tsx", "main.ts"], { cwd: PROJECT_ROOT, env: { ...env, CDKTF_OUTDIR: outdir }, stdio: ["ignore", "inherit", "inherit"] });
-  if (synth.status !== 0) return 1;
+  const { outdir, ok } = synthStage({ env });
+  if (!ok) return 1;
   installLockFile(join(outdir, "stacks", stack));
 
-  const args = [kind, stack, "--skip-synth"];
+  const args = [kind, stack, "--skip-synth", "--output", outdir];
   if (kind !== "diff" && flags.autoApprove) args.push("--auto-approve");
   if (kind === "deploy") args.push("--outputs-file", join(process.cwd(), OUTPUTS_FILE));
   const cdktf = spawnSync(process.execPath, [join(PROJECT_ROOT, "node_modules/.bin/cdktf"), ...args], { cwd: PROJECT_ROOT, env, stdio: "inherit" });

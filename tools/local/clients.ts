@@ -7,8 +7,11 @@ import { clientConfig, createCognitoClient, createDynamoDBClient, type ClientPro
 export const LOCAL_REGION = "us-east-1";
 export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" } as const;
 
-/** Loopback answers fast or not at all. */
-const LOCAL_CLIENT: ClientProfile = { connectionTimeoutMs: 1_000, requestTimeoutMs: 10_000, maxAttempts: 3, retryMode: "standard" };
+/**
+ * Loopback, but on a busy laptop a stand-in can take seconds to accept or
+ * answer: the timeouts only bound a hang, they are not latency targets.
+ */
+const LOCAL_CLIENT: ClientProfile = { connectionTimeoutMs: 30_000, requestTimeoutMs: 60_000, maxAttempts: 3, retryMode: "standard" };
 
 /** The environment that points SDKs and the AWS CLI at local endpoints. */
 export function localAwsEnv(endpoints: Record<string, string>): Record<string, string> {

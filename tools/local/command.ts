@@ -1,6 +1,6 @@
 /** `user-sync local` (npm run local) and `user-sync demo` (npm run demo). */
 import type { Command } from "commander";
-import { integerIn, type Register } from "../cli";
+import { integerIn, type Register } from "../command-helpers";
 
 interface LocalFlags {
   reset?: boolean;

@@ -45,6 +45,11 @@ export interface PagedCognito {
   readonly adminGetUserCalls: string[];
   /** Answers every ListUsers (or AdminGetUser) with this error (e.g. NotAuthorizedException, not retried) until called with undefined. */
   fail(errorType: string | undefined, operation?: "ListUsers" | "AdminGetUser"): void;
+  /** Requests wait unanswered until release(): a caller caught mid-call, for as long as a test needs. */
+  hold(): void;
+  release(): void;
+  /** Requests waiting on hold. */
+  readonly held: number;
   stop(): Promise<void>;
 }
 
@@ -81,9 +86,15 @@ export async function startPagedCognito(options: PagedCognitoOptions): Promise<P
     return true;
   };
 
+  let gate: { promise: Promise<void>; open: () => void } | undefined;
+  let held = 0;
   const server = createServer(async (req, res) => {
     const target = String(req.headers["x-amz-target"] ?? "");
     const input = await readJson(req);
+    while (gate) {
+      held++;
+      await gate.promise.finally(() => held--);
+    }
     if (options.userPoolId && input.UserPoolId !== options.userPoolId) {
       return reply(res, 400, { __type: "ResourceNotFoundException", message: `User pool ${input.UserPoolId} does not exist.` });
     }
@@ -128,6 +139,19 @@ export async function startPagedCognito(options: PagedCognitoOptions): Promise<P
     calls,
     adminGetUserCalls,
     fail: (errorType, operation = "ListUsers") => void (failures[operation] = errorType),
+    hold() {
+      if (gate) return;
+      let open!: () => void;
+      gate = { promise: new Promise<void>((r) => (open = r)), open };
+    },
+    release() {
+      const g = gate;
+      gate = undefined;
+      g?.open();
+    },
+    get held() {
+      return held;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

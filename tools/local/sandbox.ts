@@ -36,6 +36,8 @@ export interface SandboxOptions {
   readonly stateDir?: string;
   /** Start empty. @default false */
   readonly reset?: boolean;
+  /** Where the function bundles are built (reused while their inputs are unchanged). @default <stateDir>/bundles */
+  readonly bundleRoot?: string;
   /** DynamoDB in memory instead of on disk. @default false */
   readonly inMemory?: boolean;
   /** 0 picks a free port. @default all 0 */
@@ -95,7 +97,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const postConfirmation = functions[0].names.function;
   const local = (fn: FunctionSpec, endpoints: Record<string, string>) => ({
     name: fn.names.function,
-    bundleFile: bundleFunction(fn.entry, join(stateDir, "bundles", fn.entry)).file,
+    bundleFile: bundleFunction(fn.entry, join(options.bundleRoot ?? join(stateDir, "bundles"), fn.entry)).file,
     environment: { ...fn.environment, ...endpoints },
     timeoutMs: fn.timeoutSeconds * 1000,
   });

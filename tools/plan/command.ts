@@ -1,6 +1,6 @@
 /** `user-sync plan` (npm run plan) and `user-sync plan-summary` (npm run plan:summary). */
 import type { Command } from "commander";
-import type { Register } from "../cli";
+import type { Register } from "../command-helpers";
 
 async function runPlanCommand(flags: { offline?: boolean; stage?: string }): Promise<number> {
   const { runPlan, hasAwsCredentials } = await import("./plan");

@@ -10,12 +10,14 @@
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { resourceNames } from "../../lib/names";
+import { PROJECT_ROOT } from "../../lib/project-root";
 import { loadConfig } from "../../lib/settings";
+import { synthStage } from "../synth/synth-stage";
 import { summarizePlan, type PlanSummary } from "./plan-summary";
 
-const PROJECT_ROOT = resolve(__dirname, "../..");
+
 /** The CLI config kept in the repo for offline plans. */
 export const DEFAULT_CLI_CONFIG = join(PROJECT_ROOT, "terraform/offline.tfrc");
 
@@ -127,7 +129,7 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
   const versionOut = run(terraform, ["version", "-json"], { cwd: PROJECT_ROOT, env: baseEnv, what: "terraform version" });
   log(`terraform ${JSON.parse(versionOut).terraform_version}`);
 
-  const synthEnv: NodeJS.ProcessEnv = { ...baseEnv, CDKTF_OUTDIR: options.outdir ?? join(PROJECT_ROOT, "cdktf.out") };
+  const synthEnv: NodeJS.ProcessEnv = { ...baseEnv };
   let tfEnv: NodeJS.ProcessEnv = { ...baseEnv, TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
   let mirrorDir: string | undefined;
   if (offline) {
@@ -142,8 +144,9 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
   const config = loadConfig({ env: synthEnv });
   const stack = resourceNames(config).stack;
   log(`Synthesizing stage ${config.stage} (stack ${stack})...`);
-  run(process.execPath, ["--import", "tsx", "main.ts"], { cwd: PROJECT_ROOT, env: synthEnv, what: "cdktf synth" });
-  const stackDir = join(synthEnv.CDKTF_OUTDIR!, "stacks", stack);
+  const synth = synthStage({ env: synthEnv, outdir: options.outdir, output: "pipe" });
+  if (!synth.ok) throw new PlanError(`cdktf synth failed:\n${synth.output.trim()}`);
+  const stackDir = join(synth.outdir, "stacks", stack);
   const notes = [
     ...(offline ? ["Offline plan: no AWS credentials used, provider checks skipped, state not refreshed; the function is zipped at synth (no archive provider)."] : []),
     ...adoptionNotes(config),

@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { EXPECTED_STATUSES, UNCONFIRMED_STATUSES } from "../../core/contract";
-import { integerIn, UsageError, type Register } from "../cli";
+import { integerIn, UsageError, type Register } from "../command-helpers";
 
 const POOL_ID = /^[\w-]+_[0-9a-zA-Z]+$/;
 
@@ -88,6 +88,7 @@ async function runReconcile(given: ReconcileFlags): Promise<number> {
   process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
   const timer = setTimeout(() => deadline.abort(), flags.timeout * 1000);
   const showProgress = !flags.json && process.stderr.isTTY;
+  let lastPhase: string | undefined;
   const print = (report: object) => {
     if (showProgress) process.stderr.write("\n");
     if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -112,7 +113,13 @@ async function runReconcile(given: ReconcileFlags): Promise<number> {
       rate: flags.rate,
       stop: stop.signal,
       deadline: deadline.signal,
-      onProgress: showProgress ? (p) => process.stderr.write(format.progressLine(p)) : undefined,
+      onProgress: showProgress
+        ? (p) => process.stderr.write(format.progressLine(p))
+        : (p) => {
+            if (p.phase === lastPhase) return;
+            lastPhase = p.phase;
+            process.stderr.write(format.phaseLine(p));
+          },
       onOrphans: (ids) => {
         if (ids.length === 0 || !flags.pruneOrphans || flags.dryRun) return;
         process.stderr.write(`\nOrphan rows to delete (each written to ${backup!.location} first):\n${ids.map((id) => `  ${id}`).join("\n")}\n`);

@@ -2,9 +2,21 @@
 import type { ReconcileProgress } from "../../core/reconcile/engine";
 import type { ReconcileReport } from "../../core/reconcile/report";
 
+/**
+ * Where a run is, as one log line, printed when the phase changes (stderr that is not a
+ * terminal: CI logs, pipes, a test waiting for a phase).
+ */
+export function phaseLine(p: ReconcileProgress): string {
+  const counts = `${p.scanned} users listed, ${p.created} rows created, ${p.updated} updated, ${p.failed} failed`;
+  if (p.phase === "users") return `reconcile: listing users${p.estimatedUsers ? ` (about ${p.estimatedUsers})` : ""}\n`;
+  if (p.phase === "verify") return `reconcile: ${counts}; checking ${p.candidates ?? 0} orphan candidates by sub\n`;
+  return `reconcile: orphans checked\n`;
+}
+
 /** One terminal line; a bar when the pool's estimated size is known, counts alone otherwise. */
 export function progressLine(p: ReconcileProgress): string {
   const counts = `${p.scanned} scanned, ${p.present} present, ${p.created} created, ${p.updated} updated, ${p.failed} failed`;
+  if (p.phase === "verify") return `\r[${"#".repeat(24)}] users done (${counts}); checking ${p.candidates ?? 0} orphan candidates `;
   if (p.phase === "orphans") return `\r[${"#".repeat(24)}] users done (${counts}); orphans checked `;
   if (!p.estimatedUsers) return `\rscanning users: ${counts} `;
   const done = Math.min(24, Math.floor((24 * p.scanned) / p.estimatedUsers));

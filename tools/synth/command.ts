@@ -1,22 +1,19 @@
 /** `user-sync synth` (npm run synth): runs the app exactly as `cdktf synth` does, then says what it wrote. */
 import type { Command } from "commander";
-import { PROJECT_ROOT, type Register } from "../cli";
+import type { Register } from "../command-helpers";
 
 async function runSynth(flags: { stage?: string }): Promise<number> {
-  const [{ spawnSync }, { existsSync, readFileSync, statSync }, { join, relative }, bundle] = await Promise.all([
-    import("node:child_process"),
+  const [{ existsSync, readFileSync, statSync }, { join, relative }, bundle, { synthStage }] = await Promise.all([
     import("node:fs"),
     import("node:path"),
     import("../../lib/function/bundle"),
+    import("./synth-stage"),
   ]);
   const entries = bundle.functionNames();
   const env = { ...process.env };
   if (flags.stage) env.USER_SYNC_STAGE = flags.stage;
-  const outdir = env.CDKTF_OUTDIR ?? join(PROJECT_ROOT, "cdktf.out");
-  // The same command cdktf.json gives the cdktf CLI.
-  const app = JSON.parse(readFileSync(join(PROJECT_ROOT, "cdktf.json"), "utf8")).app.split(" ");
-  const res = spawnSync(app[0] === "node" ? process.execPath : app[0], app.slice(1), { cwd: PROJECT_ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
-  if (res.status !== 0) return 1;
+  const { outdir, ok } = synthStage({ env });
+  if (!ok) return 1;
   const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8"));
   for (const stack of Object.values(manifest.stacks) as Array<{ name: string; synthesizedStackPath: string }>) {
     const file = join(outdir, stack.synthesizedStackPath);

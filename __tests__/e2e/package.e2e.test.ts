@@ -10,11 +10,11 @@
  * provider bindings again. Everything else is installed by npm from the tarball.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
-const ROOT = resolve(__dirname, "..");
+const ROOT = resolve(__dirname, "../..");
 const PEERS = ["cdktf", "constructs", "@cdktf/provider-aws", "@cdktf/provider-archive"];
 const TSC = join(ROOT, "node_modules/typescript/bin/tsc");
 const npm = (args: string[], cwd: string) => execFileSync("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], { cwd, encoding: "utf8", timeout: 240_000, stdio: ["ignore", "pipe", "pipe"] });
@@ -37,10 +37,23 @@ function synth(jsFile: string, stack: string): any {
   return JSON.parse(readFileSync(join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
 }
 
+/** The checkout's files (tracked, and new ones not ignored) in a folder of their own, so packing writes nothing here. */
+function copyOfCheckout(into: string): string {
+  const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
+  for (const file of files) {
+    if (!existsSync(join(ROOT, file))) continue;
+    mkdirSync(dirname(join(into, file)), { recursive: true });
+    copyFileSync(join(ROOT, file), join(into, file));
+  }
+  symlinkSync(join(ROOT, "node_modules"), join(into, "node_modules"), "dir");
+  return into;
+}
+
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "user-sync-pack-"));
-  // prepack builds build/ (functions, lib, cli, types) first.
-  const packed = JSON.parse(npm(["pack", "--json", "--pack-destination", dir], ROOT));
+  // prepack builds build/ (functions, lib, cli, types) first: in a copy, never in this checkout.
+  const checkout = copyOfCheckout(join(dir, "checkout"));
+  const packed = JSON.parse(npm(["pack", "--json", "--pack-destination", dir], checkout));
   tarball = join(dir, packed[0].filename);
   (globalThis as any).packedFiles = packed[0].files.map((f: { path: string }) => f.path);
   project = join(dir, "app");

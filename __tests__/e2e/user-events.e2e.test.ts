@@ -22,13 +22,13 @@ import {
 import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { execFile } from "node:child_process";
-import { rowKey, type KeyLayout } from "../core/contract";
-import { userEventsPattern } from "../core/user-events/cloudtrail";
-import { keyLayoutOf } from "../lib/settings";
-import type { Sandbox } from "../tools/local/sandbox";
-import { adminConfirm, signUp } from "../tools/local/sign-up";
-import { startTestSandbox } from "./helpers/sandbox";
-import { synthStack } from "./helpers/synth";
+import { rowKey, type KeyLayout } from "../../core/contract";
+import { userEventsPattern } from "../../core/user-events/cloudtrail";
+import { keyLayoutOf } from "../../lib/settings";
+import type { Sandbox } from "../../tools/local/sandbox";
+import { adminConfirm, signUp } from "../../tools/local/sign-up";
+import { startTestSandbox } from "../helpers/sandbox";
+import { synthStack } from "../helpers/synth";
 
 const PASSWORD = "Correct-Horse-9!x";
 const MAP = '{"given_name":"givenName","family_name":"familyName","custom:plan":"plan"}';
@@ -57,11 +57,12 @@ async function row(w: World, sub: string): Promise<Record<string, any> | undefin
   return res.Item ? unmarshall(res.Item) : undefined;
 }
 
-/** Polls until the row satisfies `done`; returns it and how long it took from `since`. */
-async function until(w: World, sub: string, done: (r: Record<string, any> | undefined) => boolean, since = performance.now(), timeoutMs = 5_000) {
+/** Polls until the row satisfies `done`. The bound only stops a hang: latency is `npm run bench -- events`. */
+async function until(w: World, sub: string, done: (r: Record<string, any> | undefined) => boolean, timeoutMs = 60_000) {
+  const since = performance.now();
   for (;;) {
     const r = await row(w, sub);
-    if (done(r)) return { row: r, ms: performance.now() - since };
+    if (done(r)) return { row: r };
     if (performance.now() - since > timeoutMs) throw new Error(`row ${sub} did not converge within ${timeoutMs} ms: ${JSON.stringify(r)}`);
     await new Promise((res) => setTimeout(res, 25));
   }
@@ -112,17 +113,15 @@ describe.each(LAYOUTS)("user events (%s)", (_, layoutEnv) => {
     expect(w.sandbox.tap!.pattern).toEqual(userEventsPattern());
   });
 
-  test("UpdateUserAttributes of the email, then VerifyUserAttribute: the new address and emailVerified within 2 s; app fields and createdAt kept", async () => {
+  test("UpdateUserAttributes of the email, then VerifyUserAttribute: the new address and emailVerified; app fields and createdAt kept", async () => {
     const u = await newUser(w, `change-${layoutEnv.USER_SYNC_TABLE_PARTITION_KEY ?? "id"}@example.com`);
     const token = await accessToken(w, u.email);
     const next = u.email.replace("change-", "changed-");
     await w.cognito.send(new UpdateUserAttributesCommand({ AccessToken: token, UserAttributes: [{ Name: "email", Value: next }] }));
     const code = (await w.sandbox.cognito.lastCode(next)) ?? (await w.sandbox.cognito.lastCode(u.email));
     expect(code).toBeDefined();
-    const verified = performance.now();
     await w.cognito.send(new VerifyUserAttributeCommand({ AccessToken: token, AttributeName: "email", Code: code! }));
-    const { row: after, ms } = await until(w, u.sub, (r) => r?.email === next && r?.emailVerified === true, verified);
-    expect(ms).toBeLessThan(2_000);
+    const { row: after } = await until(w, u.sub, (r) => r?.email === next && r?.emailVerified === true);
     expect(after).toMatchObject({ bio: "hello", postCount: 7, createdAt: u.before.createdAt });
     expect(after!.updatedAt > u.before.updatedAt).toBe(true);
   });

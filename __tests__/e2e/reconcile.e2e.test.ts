@@ -1,5 +1,5 @@
 /**
- * `npm run reconcile` against the local sandbox: about a thousand users, some
+ * `npm run reconcile` against the local sandbox: a few hundred users, some
  * rows missing for each real-world reason, some orphans.
  */
 import {
@@ -17,14 +17,16 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROW_KEY } from "../core/contract";
-import type { ReconcileReport } from "../core/reconcile/engine";
-import { INJECTED_FAULT } from "../tools/local/dynamodb";
-import type { Sandbox } from "../tools/local/sandbox";
-import { adminConfirm, signUp } from "../tools/local/sign-up";
-import { inParallel, startTestSandbox } from "./helpers/sandbox";
+import { ROW_KEY } from "../../core/contract";
+import type { ReconcileReport } from "../../core/reconcile/engine";
+import { INJECTED_FAULT } from "../../tools/local/dynamodb";
+import type { Sandbox } from "../../tools/local/sandbox";
+import { adminConfirm, signUp } from "../../tools/local/sign-up";
+import { inParallel, startTestSandbox } from "../helpers/sandbox";
 
 const PASSWORD = "Correct-Horse-9";
+/** Users signed up and confirmed; the pool also gets failed, admin-created, pending and unconfirmed ones. */
+const CONFIRMED = 300;
 const tmp = mkdtempSync(join(tmpdir(), "user-sync-reconcile-e2e-"));
 let sandbox: Sandbox;
 let cognito: CognitoIdentityProviderClient;
@@ -90,15 +92,15 @@ beforeAll(async () => {
     signUp(cognito, sandbox.clientId, { email: `${prefix}-${i}@example.com`, password: PASSWORD, attributes: { given_name: `${prefix}${i}` } });
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-  groups.confirmed = await inParallel(range(920), 50, async (i) => {
+  groups.confirmed = await inParallel(range(CONFIRMED), 20, async (i) => {
     const sub = await signUpUser("ok")(i);
     await adminConfirm(cognito, sandbox.userPoolId, `ok-${i}@example.com`);
     return sub;
   });
   groups.deleted = groups.confirmed.slice(0, 20);
   for (const id of groups.deleted) await dynamo.send(new DeleteItemCommand({ TableName: sandbox.tableName, Key: { id: { S: id } } }));
-  groups.goneUsers = groups.confirmed.slice(900, 910);
-  for (let i = 900; i < 910; i++) await cognito.send(new AdminDeleteUserCommand({ UserPoolId: sandbox.userPoolId, Username: `ok-${i}@example.com` }));
+  groups.goneUsers = groups.confirmed.slice(CONFIRMED - 20, CONFIRMED - 10);
+  for (let i = CONFIRMED - 20; i < CONFIRMED - 10; i++) await cognito.send(new AdminDeleteUserCommand({ UserPoolId: sandbox.userPoolId, Username: `ok-${i}@example.com` }));
 
   groups.triggerFailed = await inParallel(range(15), 5, signUpUser("failed"));
   await sandbox.dynamodb.pause();
@@ -139,12 +141,12 @@ afterAll(async () => {
 });
 
 const missingRows = () => groups.deleted.length + groups.triggerFailed.length + groups.adminCreated.length;
-const expectedUsers = () => 920 - groups.goneUsers.length + groups.triggerFailed.length + groups.adminCreated.length;
+const expectedUsers = () => CONFIRMED - groups.goneUsers.length + groups.triggerFailed.length + groups.adminCreated.length;
 const orphanIds = () => [...groups.goneUsers, ...groups.strayRows].sort();
 
 test("the seeded pool has the drift we meant to create", async () => {
   const rows = await rawRows();
-  expect(rows.size).toBe(920 - 20 + 10);
+  expect(rows.size).toBe(CONFIRMED - 20 + 10);
   for (const id of [...groups.deleted, ...groups.triggerFailed, ...groups.adminCreated]) expect(rows.has(id)).toBe(false);
   const failures = (await sandbox.lambda.invocations()).filter((i) => !i.ok);
   expect(new Set(failures.map((f) => f.sub))).toEqual(new Set(groups.triggerFailed));
@@ -156,7 +158,7 @@ test("--dry-run reports exact counts and changes nothing", async () => {
   expect(status).toBe(0);
   expect(report).toMatchObject({
     dryRun: true,
-    scanned: 920 - 10 + 15 + 30 + 10 + 10,
+    scanned: CONFIRMED - 10 + 15 + 30 + 10 + 10,
     expected: expectedUsers(),
     present: expectedUsers() - missingRows(),
     missing: missingRows(),
@@ -299,13 +301,14 @@ describe("nothing is destroyed by mistake", () => {
     expect(noPool.stderr).toContain('user pool "us-east-1_Nope0000" does not exist in this account and region (DescribeUserPool)');
   }, 60_000);
 
-  test("more orphans than the safety limit: the prune is refused and nothing is deleted", async () => {
-    await putStrays(strays(150, "a"));
+  // The default limit (max(100, 5% of rows)) is tested in-process; here the CLI's own limit.
+  test("more orphans than --max-prune: the prune is refused and nothing is deleted", async () => {
+    await putStrays(strays(6, "a"));
     const before = await rawRows();
-    const { status, report } = await runCli(["--prune-orphans", "--backup-file", join(tmp, "refused.jsonl")]);
+    const { status, report } = await runCli(["--prune-orphans", "--max-prune", "5", "--backup-file", join(tmp, "refused.jsonl")]);
     expect(status).toBe(1);
-    expect(report).toMatchObject({ orphans: 150, pruned: 0, pruneLimit: 100 });
-    expect(report.pruneRefused).toMatch(/150 orphan rows exceed the safety limit of 100 .* --max-prune 150/);
+    expect(report).toMatchObject({ orphans: 6, pruned: 0, pruneLimit: 5 });
+    expect(report.pruneRefused).toMatch(/6 orphan rows exceed the safety limit of 5 .* --max-prune 6/);
     expect(await rawRows()).toEqual(before);
     expect(existsSync(join(tmp, "refused.jsonl"))).toBe(false);
   }, 120_000);
@@ -313,17 +316,17 @@ describe("nothing is destroyed by mistake", () => {
   test("--max-prune raises the limit; each deleted row is written whole first, and restore puts them back exactly", async () => {
     const before = await rawRows();
     const file = join(tmp, "pruned.jsonl");
-    const { status, report } = await runCli(["--prune-orphans", "--max-prune", "150", "--backup-file", file]);
+    const { status, report } = await runCli(["--prune-orphans", "--max-prune", "6", "--backup-file", file]);
     expect(status).toBe(0);
-    expect(report).toMatchObject({ orphans: 150, pruned: 150, backup: file });
+    expect(report).toMatchObject({ orphans: 6, pruned: 6, keptAlive: 0, backup: file });
     const lines = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    expect(lines).toHaveLength(150);
+    expect(lines).toHaveLength(6);
     for (const line of lines) {
       const raw = JSON.stringify(Object.fromEntries(Object.entries(line.item).sort(([a], [b]) => a.localeCompare(b))));
       expect(before.get(line.item.id.S)).toBe(raw);
       expect(line.tableName).toBe(sandbox.tableName);
     }
-    expect((await rawRows()).size).toBe(before.size - 150);
+    expect((await rawRows()).size).toBe(before.size - 6);
 
     const restore = await new Promise<{ status: number | null; stdout: string }>((resolve) =>
       execFile(process.execPath, ["bin/user-sync.js", "restore", "--file", file, "--json"], { env: { ...process.env, ...env() } }, (err, stdout) =>
@@ -331,30 +334,42 @@ describe("nothing is destroyed by mistake", () => {
       ),
     );
     expect(restore.status).toBe(0);
-    expect(JSON.parse(restore.stdout)).toEqual({ restored: 150, skipped: 0, refused: 0, tables: [sandbox.tableName], problems: [] });
+    expect(JSON.parse(restore.stdout)).toEqual({ restored: 6, skipped: 0, refused: 0, tables: [sandbox.tableName], problems: [] });
     expect(await rawRows()).toEqual(before);
   }, 120_000);
 
-  test.each([
-    ["SIGINT", 130],
-    ["SIGTERM", 143],
-  ] as const)("%s mid-run: work in flight finishes, the partial report is printed, the exit code is %i", async (signal, code) => {
-    const before = await rawRows();
-    const child = spawn(process.execPath, ["bin/user-sync.js", "reconcile", ...reconcileArgs(), "--json", "--prune-orphans", "--max-prune", "150", "--rate", "2", "--backup-file", join(tmp, `${signal}.jsonl`)], {
-      env: { ...process.env, ...env() },
+  describe("a signal mid-run", () => {
+    beforeAll(() => putStrays(strays(30, "signal")));
+
+    test.each([
+      ["SIGINT", 130],
+      ["SIGTERM", 143],
+    ] as const)("%s while orphans are checked: work in flight finishes, the partial report is printed, nothing is deleted, the exit code is %i", async (signal, code) => {
+      const before = await rawRows();
+      const child = spawn(process.execPath, ["bin/user-sync.js", "reconcile", ...reconcileArgs(), "--json", "--prune-orphans", "--max-prune", "100", "--rate", "1", "--backup-file", join(tmp, `${signal}.jsonl`)], {
+        env: { ...process.env, ...env() },
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+      // Paced at 1/s, the 36 candidates take over half a minute: signal once their check has begun.
+      await new Promise<void>((resolve) =>
+        child.stderr.on("data", (d) => {
+          stderr += d;
+          if (/checking \d+ orphan candidates by sub/.test(stderr)) resolve();
+        }),
+      );
+      child.kill(signal);
+      expect(await exited).toBe(code);
+      const report = JSON.parse(stdout);
+      expect(report).toMatchObject({ interrupted: "stopped", pruned: 0, expected: expectedUsers() });
+      expect(report.orphans).toBe(report.orphanIds.length);
+      expect(report.orphans).toBeLessThan(36);
+      expect(stderr).not.toContain("Orphan rows to delete");
+      expect(await rawRows()).toEqual(before);
     });
-    let stdout = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    // The orphan re-check is paced at 2/s: 150 of them take over a minute.
-    await new Promise((r) => setTimeout(r, 4_000));
-    child.kill(signal);
-    const exit = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
-    expect(exit).toBe(code);
-    const report = JSON.parse(stdout);
-    expect(report).toMatchObject({ interrupted: "stopped", pruned: 0, expected: expectedUsers() });
-    expect(report.orphans).toBeLessThan(150);
-    expect(await rawRows()).toEqual(before);
-  }, 60_000);
+  });
 
   test("an endpoint that accepts connections but never answers: the run ends at --timeout, not never", async () => {
     const sockets: Socket[] = [];

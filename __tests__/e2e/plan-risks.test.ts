@@ -13,11 +13,12 @@ import { App, Fn } from "cdktf";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../lib/settings";
-import { UserSyncStack } from "../lib/user-sync-stack";
-import { offlineTerraformEnv, planStackDir } from "../tools/plan/plan";
-import { readPolicy, summarizePlan } from "../tools/plan/plan-summary";
-import { describeWithTerraform, TERRAFORM } from "./helpers/terraform";
+import { loadConfig } from "../../lib/settings";
+import { UserSyncStack } from "../../lib/user-sync-stack";
+import { offlineTerraformEnv, planStackDir } from "../../tools/plan/plan";
+import { readPolicy, summarizePlan } from "../../tools/plan/plan-summary";
+import { testBundleRoot } from "../helpers/synth";
+import { describeWithTerraform, TERRAFORM } from "../helpers/terraform";
 
 const statement = (extra: Record<string, unknown>) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", ...extra }] });
 
@@ -29,8 +30,8 @@ describeWithTerraform("plan summary against an adversarial plan", () => {
     const outdir = mkdtempSync(join(tmpdir(), "user-sync-adversarial-"));
     const app = new App({ outdir });
     const stack = new UserSyncStack(app, "adversarial", {
-      config: loadConfig({ env: { USER_SYNC_OFFLINE_PLAN: "true", USER_SYNC_PACKAGING: "asset" } }),
-      bundleRoot: mkdtempSync(join(tmpdir(), "user-sync-bundle-")),
+      config: loadConfig({ env: { USER_SYNC_OFFLINE_PLAN: "true", USER_SYNC_PACKAGING: "asset" }, file: false }),
+      bundleRoot: testBundleRoot(),
     });
     const role = stack.userSync.postConfirmation.role;
     const tableArn = stack.userSync.table.tableArn;

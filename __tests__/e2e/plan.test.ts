@@ -5,11 +5,11 @@
 import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PlanError, runPlan, type PlanResult } from "../tools/plan/plan";
-import { EXPECTED_RESOURCES } from "./helpers/expected-stack";
-import { describeWithTerraform } from "./helpers/terraform";
-import { userEventsPattern } from "../core/user-events/cloudtrail";
-import { isWildcard, summarizePlan } from "../tools/plan/plan-summary";
+import { PlanError, runPlan, type PlanResult } from "../../tools/plan/plan";
+import { EXPECTED_RESOURCES } from "../helpers/expected-stack";
+import { describeWithTerraform } from "../helpers/terraform";
+import { userEventsPattern } from "../../core/user-events/cloudtrail";
+import { isWildcard, summarizePlan } from "../../tools/plan/plan-summary";
 
 
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

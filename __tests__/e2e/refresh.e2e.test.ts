@@ -13,10 +13,10 @@ import {
 import { GetItemCommand, ScanCommand, UpdateItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { execFile } from "node:child_process";
-import type { ReconcileReport } from "../core/reconcile/report";
-import type { Sandbox } from "../tools/local/sandbox";
-import { adminConfirm, signUp } from "../tools/local/sign-up";
-import { inParallel, startTestSandbox } from "./helpers/sandbox";
+import type { ReconcileReport } from "../../core/reconcile/report";
+import type { Sandbox } from "../../tools/local/sandbox";
+import { adminConfirm, signUp } from "../../tools/local/sign-up";
+import { inParallel, startTestSandbox } from "../helpers/sandbox";
 
 const PASSWORD = "Correct-Horse-9";
 const SYNC_OWNED = ["username", "email", "emailVerified", "userPoolId", "givenName", "familyName", "plan"];

@@ -11,10 +11,10 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ReconcileReport } from "../core/reconcile/report";
-import type { Sandbox } from "../tools/local/sandbox";
-import { adminConfirm, signUp } from "../tools/local/sign-up";
-import { inParallel, startTestSandbox } from "./helpers/sandbox";
+import type { ReconcileReport } from "../../core/reconcile/report";
+import type { Sandbox } from "../../tools/local/sandbox";
+import { adminConfirm, signUp } from "../../tools/local/sign-up";
+import { inParallel, startTestSandbox } from "../helpers/sandbox";
 
 const LAYOUT = {
   USER_SYNC_TABLE_PARTITION_KEY: "pk",

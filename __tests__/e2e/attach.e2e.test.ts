@@ -14,12 +14,12 @@ import {
   type UserPoolType,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { execFile } from "node:child_process";
-import { localFunctionArn } from "../tools/local/lambda-runner";
-import { grantCognitoInvoke, type Sandbox } from "../tools/local/sandbox";
-import { adminConfirm, signUp } from "../tools/local/sign-up";
-import { triggerDriftNote } from "../tools/attach/drift";
-import { changedSettings, updateKeepingEverything } from "../tools/attach/pool-update";
-import { scanAll, startTestSandbox } from "./helpers/sandbox";
+import { localFunctionArn } from "../../tools/local/lambda-runner";
+import { grantCognitoInvoke, type Sandbox } from "../../tools/local/sandbox";
+import { adminConfirm, signUp } from "../../tools/local/sign-up";
+import { triggerDriftNote } from "../../tools/attach/drift";
+import { changedSettings, updateKeepingEverything } from "../../tools/attach/pool-update";
+import { scanAll, startTestSandbox } from "../helpers/sandbox";
 
 const OTHER_TRIGGER = "arn:aws:lambda:us-east-1:000000000000:function:acme-legacy-post-confirmation";
 

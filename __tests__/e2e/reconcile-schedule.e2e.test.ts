@@ -9,24 +9,22 @@ import type { UserType } from "@aws-sdk/client-cognito-identity-provider";
 import { BatchWriteItemCommand, ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, type DescribeExecutionCommandOutput } from "@aws-sdk/client-sfn";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildUserRecord, syncOwnedFields, syncOwnedValues } from "../core/user-record";
-import { bundleFunction } from "../lib/function/bundle";
-import { resourceNames } from "../lib/names";
-import { loadConfig } from "../lib/settings";
-import { reconcileWorkerSpec, usersTableSpec } from "../lib/specs";
-import { LOCAL_CREDENTIALS, localDynamoDBClient } from "../tools/local/clients";
-import { createTable, startLocalDynamoDB, type LocalDynamoDB } from "../tools/local/dynamodb";
-import { startLambdaRunner, type LambdaRunner } from "../tools/local/lambda-runner";
-import { startPagedCognito, type PagedCognito } from "../tools/local/paged-cognito";
-import { createScratchTableInput, createTableInput } from "../tools/local/resources";
-import { startLocalStepFunctions, type LocalStepFunctions } from "../tools/local/stepfunctions";
-import { synthStack } from "./helpers/synth";
+import { buildUserRecord, syncOwnedFields, syncOwnedValues } from "../../core/user-record";
+import { bundleFunction } from "../../lib/function/bundle";
+import { resourceNames } from "../../lib/names";
+import { loadConfig } from "../../lib/settings";
+import { reconcileWorkerSpec, usersTableSpec } from "../../lib/specs";
+import { LOCAL_CREDENTIALS, localDynamoDBClient } from "../../tools/local/clients";
+import { createTable, startLocalDynamoDB, type LocalDynamoDB } from "../../tools/local/dynamodb";
+import { startLambdaRunner, type LambdaRunner } from "../../tools/local/lambda-runner";
+import { startPagedCognito, type PagedCognito } from "../../tools/local/paged-cognito";
+import { createScratchTableInput, createTableInput } from "../../tools/local/resources";
+import { startLocalStepFunctions, type LocalStepFunctions } from "../../tools/local/stepfunctions";
+import { synthStack, testBundleRoot } from "../helpers/synth";
 
 const env = { USER_SYNC_STAGE: "sfn", USER_SYNC_ATTRIBUTE_MAP: '{"given_name":"givenName","custom:plan":"plan"}' };
-const config = loadConfig({ env });
+const config = loadConfig({ env, file: false });
 const names = resourceNames(config);
 const POOL = "us-east-1_Sfn12345";
 const MACHINE_ARN = `arn:aws:states:us-east-1:000000000000:stateMachine:${names.reconcileStateMachine}`;
@@ -83,12 +81,13 @@ async function run(name: string): Promise<DescribeExecutionCommandOutput> {
 }
 
 async function finished(executionArn: string): Promise<DescribeExecutionCommandOutput> {
-  for (const until = Date.now() + 60_000; Date.now() < until; ) {
+  // The bound only stops a hang.
+  for (const until = Date.now() + 120_000; Date.now() < until; ) {
     const e = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     if (e.status !== "RUNNING") return e;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`${executionArn} still running after 60 s`);
+  throw new Error(`${executionArn} still running after 120 s`);
 }
 
 const workerSteps = async () => (await runner.invocations()).filter((i) => i.functionName === names.reconcileWorker.function).length;
@@ -109,7 +108,7 @@ beforeAll(async () => {
   const spec = reconcileWorkerSpec(config, POOL);
   await runner.add({
     name: spec.names.function,
-    bundleFile: bundleFunction(spec.entry, mkdtempSync(join(tmpdir(), "user-sync-worker-"))).file,
+    bundleFile: bundleFunction(spec.entry, join(testBundleRoot(), spec.entry)).file,
     environment: {
       ...spec.environment,
       // Slices short enough that 1,200 users take many steps.
@@ -203,9 +202,17 @@ test("a second run changes nothing", async () => {
 }, 60_000);
 
 test("a start while a run is going ends at once with AlreadyRunning; the first run finishes", async () => {
-  const first = await sfn.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, name: "guard-first", input: "{}" }));
-  await new Promise((r) => setTimeout(r, 100));
-  const second = await run("guard-second");
+  // The first run waits inside its first Cognito call until the second has come and gone.
+  cognito.hold();
+  let first;
+  try {
+    first = await sfn.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, name: "guard-first", input: "{}" }));
+    while (cognito.held === 0) await new Promise((r) => setTimeout(r, 10));
+  } catch (err) {
+    cognito.release();
+    throw err;
+  }
+  const second = await run("guard-second").finally(() => cognito.release());
   expect(second.status).toBe("SUCCEEDED");
   expect(JSON.parse(second.output!)).toMatchObject({ phase: "already-running", runningExecution: first.executionArn });
   const done = await finished(first.executionArn!);
