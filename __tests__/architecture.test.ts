@@ -6,6 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
+import { ROOT } from "./helpers/cli";
 
 const SPECIFIER = /(?:from\s+|require\(\s*|import\(\s*)["']([^"']+)["']/g;
 
@@ -28,7 +29,7 @@ export function violations(file: string, imports: readonly string[]): string[] {
   return imports.filter((i) => forbidden.some((f) => f.test(i))).map((i) => `${file} imports ${i}`);
 }
 
-const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "core", "functions", "lib"], { encoding: "utf8" })
+const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "core", "functions", "lib"], { cwd: ROOT, encoding: "utf8" })
   .split("\n")
   .filter((f) => f.endsWith(".ts"));
 
@@ -37,7 +38,7 @@ test("the layers exist", () => {
 });
 
 test("no module in core/ or functions/ imports lib/, tools/, cdktf or esbuild, and lib/ never imports functions/", () => {
-  const found = files.flatMap((f) => violations(f, importsOf(f, readFileSync(f, "utf8"))));
+  const found = files.flatMap((f) => violations(f, importsOf(f, readFileSync(join(ROOT, f), "utf8"))));
   expect(found).toEqual([]);
 });
 
@@ -54,8 +55,8 @@ test("the rule catches each kind of wrong-way import", () => {
 });
 
 test("one copy of the SDK core in the install, however many clients", () => {
-  const copies = execFileSync("find", ["node_modules", "-path", "*/@aws-sdk/core/package.json"], { encoding: "utf8" }).trim().split("\n");
+  const copies = execFileSync("find", ["node_modules", "-path", "*/@aws-sdk/core/package.json"], { cwd: ROOT, encoding: "utf8" }).trim().split("\n");
   expect(copies).toEqual(["node_modules/@aws-sdk/core/package.json"]);
-  const smithy = execFileSync("find", ["node_modules", "-path", "*/@smithy/core/package.json"], { encoding: "utf8" }).trim().split("\n");
+  const smithy = execFileSync("find", ["node_modules", "-path", "*/@smithy/core/package.json"], { cwd: ROOT, encoding: "utf8" }).trim().split("\n");
   expect(smithy).toEqual(["node_modules/@smithy/core/package.json"]);
 });

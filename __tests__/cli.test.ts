@@ -9,11 +9,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildProgram, main } from "../tools/cli";
+import { BIN } from "./helpers/cli";
 
 const ROOT = resolve(__dirname, "..");
 /** The real executable, for what only a process shows: exit codes, stack traces, what the SDK prints at load. */
 const process_ = (args: string[], env: NodeJS.ProcessEnv = {}) => {
-  const res = spawnSync(process.execPath, ["bin/user-sync.js", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
+  const res = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 };
 /** The same `main` the executable runs, in this process: what it writes and the exit code it returns. */

@@ -1,17 +1,20 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "./helpers/cli";
 
 // The root entry of @cdktf/provider-aws loads every resource class (~5x synth time and memory).
 const ROOT_IMPORT = /(from\s+|require\(\s*|import\(\s*)["']@cdktf\/provider-(aws|archive)["']/;
 
 test("no source file imports the root of a provider package", () => {
   const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "*.ts", "*.js", "*.mjs"], {
+    cwd: ROOT,
     encoding: "utf8",
   })
     .split("\n")
     .filter(Boolean);
   expect(files).toContain("lib/user-sync-stack.ts");
-  const offenders = files.filter((f) => ROOT_IMPORT.test(readFileSync(f, "utf8")));
+  const offenders = files.filter((f) => ROOT_IMPORT.test(readFileSync(join(ROOT, f), "utf8")));
   expect(offenders).toEqual([]);
 });
 

@@ -17,6 +17,7 @@ import { createTable, startLocalDynamoDB, type LocalDynamoDB } from "../tools/lo
 import { startPagedCognito, type PagedCognito } from "../tools/local/paged-cognito";
 import { createScratchTableInput } from "../tools/local/resources";
 import { scanAll } from "./helpers/sandbox";
+import { BIN } from "./helpers/cli";
 
 const POOL = "us-east-1_Worker01";
 const SCRATCH = "worker-scratch";
@@ -106,7 +107,7 @@ test("a scheduled prune deletes exactly the orphans, each backed up whole in the
   const restore = await new Promise<{ code: number; stdout: string }>((resolve) =>
     execFile(
       process.execPath,
-      ["bin/user-sync.js", "restore", "--scratch-table", SCRATCH, "--run", state.runId, "--json"],
+      [BIN, "restore", "--scratch-table", SCRATCH, "--run", state.runId, "--json"],
       { env: { ...process.env, AWS_ENDPOINT_URL_DYNAMODB: db.endpoint } },
       (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }),
     ),

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { ALLOWED_TYPES } from "../tools/plan/plan-summary";
 import { EXPECTED_RESOURCES, EXPECTED_RESOURCE_TYPES, STABLE_ADDRESSES } from "./helpers/expected-stack";
 import { synthStack, type Synthesized } from "./helpers/synth";
+import { ROOT } from "./helpers/cli";
 
 
 /** The role policy's statements, in IAM JSON terms. */
@@ -213,12 +214,13 @@ describe("default stage", () => {
 test("the real app (main.ts) writes a cdk.tf.json with no absolute path and its assets beside it", () => {
   const outdir = mkdtempSync(join(tmpdir(), "user-sync-app-"));
   execFileSync(process.execPath, ["--import", "tsx", "main.ts"], {
+    cwd: ROOT,
     env: { ...process.env, CDKTF_OUTDIR: outdir, USER_SYNC_STAGE: "apptest", USER_SYNC_PACKAGING: "asset" },
     stdio: "pipe",
   });
   const stackDir = join(outdir, "stacks", "user-sync-apptest");
   const text = readFileSync(join(stackDir, "cdk.tf.json"), "utf8");
-  expect(text).not.toContain(process.cwd());
+  expect(text).not.toContain(ROOT);
   expect(text).not.toContain(outdir);
   expect(text).not.toMatch(/"\/(?!\/"|aws\/lambda\/)[^"]*"/);
   const fn = Object.values(JSON.parse(text).resource.aws_lambda_function)[0] as any;

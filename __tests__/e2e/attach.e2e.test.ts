@@ -20,6 +20,7 @@ import { adminConfirm, signUp } from "../../tools/local/sign-up";
 import { triggerDriftNote } from "../../tools/attach/drift";
 import { changedSettings, updateKeepingEverything } from "../../tools/attach/pool-update";
 import { scanAll, startTestSandbox } from "../helpers/sandbox";
+import { BIN } from "../helpers/cli";
 
 const OTHER_TRIGGER = "arn:aws:lambda:us-east-1:000000000000:function:acme-legacy-post-confirmation";
 
@@ -27,7 +28,7 @@ function cli(sandbox: Sandbox, args: string[]): Promise<{ status: number; stdout
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["bin/user-sync.js", ...args],
+      [BIN, ...args],
       { env: { ...process.env, ...sandbox.endpointEnv, USER_SYNC_STAGE: "e2e" }, timeout: 60_000 },
       (err, stdout, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );

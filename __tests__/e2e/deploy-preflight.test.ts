@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { BIN } from "../helpers/cli";
 
 const ACCOUNT = "123456789012";
 let sts: Server;
@@ -45,7 +46,7 @@ function run(args: string[], extra: Record<string, string> = {}): Promise<{ code
   };
   for (const k of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "CHECKPOINT_DISABLE"]) if (!(k in extra)) delete env[k];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["bin/user-sync.js", ...args], { env });
+    const child = spawn(process.execPath, [BIN, ...args], { env });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     child.stdout.resume();

@@ -15,6 +15,7 @@ import type { ReconcileReport } from "../../core/reconcile/report";
 import type { Sandbox } from "../../tools/local/sandbox";
 import { adminConfirm, signUp } from "../../tools/local/sign-up";
 import { inParallel, startTestSandbox } from "../helpers/sandbox";
+import { BIN } from "../helpers/cli";
 
 const LAYOUT = {
   USER_SYNC_TABLE_PARTITION_KEY: "pk",
@@ -43,7 +44,7 @@ function reconcileCli(args: string[]): Promise<{ status: number; report: Reconci
   return new Promise((resolve, reject) =>
     execFile(
       process.execPath,
-      ["bin/user-sync.js", "reconcile", "--user-pool-id", sandbox.userPoolId, "--table", sandbox.tableName, "--json", ...args],
+      [BIN, "reconcile", "--user-pool-id", sandbox.userPoolId, "--table", sandbox.tableName, "--json", ...args],
       { env: { ...process.env, ...sandbox.endpointEnv, USER_SYNC_STAGE: "e2e", ...LAYOUT } },
       (err, stdout, stderr) => {
         try {

@@ -10,6 +10,7 @@ import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { testBundleRoot } from "../helpers/synth";
+import { BIN } from "../helpers/cli";
 
 const ROOT = resolve(__dirname, "../..");
 
@@ -64,7 +65,7 @@ async function start(via: "npm" | "cli", extra: string[] = []): Promise<Running>
   const stateDir = mkdtempSync(join(tmpdir(), "user-sync-stop-"));
   cpSync(testBundleRoot(), join(stateDir, "bundles"), { recursive: true });
   const args = ["local", "--state-dir", stateDir, "--dynamodb-port", String(ports[0]), "--cognito-port", String(ports[1]), "--lambda-port", String(ports[2]), "--stepfunctions-port", String(ports[3]), ...extra];
-  const proc = via === "npm" ? spawn("npm", ["run", "-s", ...args.slice(0, 1), "--", ...args.slice(1)], { cwd: ROOT, detached: true }) : spawn(process.execPath, ["bin/user-sync.js", ...args], { cwd: ROOT, detached: true });
+  const proc = via === "npm" ? spawn("npm", ["run", "-s", ...args.slice(0, 1), "--", ...args.slice(1)], { cwd: ROOT, detached: true }) : spawn(process.execPath, [BIN, ...args], { cwd: ROOT, detached: true });
   const running: Running = { proc, ports, output: "", exited: new Promise((res) => proc.once("exit", (code) => res(code))) };
   proc.stdout!.on("data", (d) => (running.output += d));
   proc.stderr!.on("data", (d) => (running.output += d));

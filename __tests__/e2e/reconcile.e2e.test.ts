@@ -23,6 +23,7 @@ import { INJECTED_FAULT } from "../../tools/local/dynamodb";
 import type { Sandbox } from "../../tools/local/sandbox";
 import { adminConfirm, signUp } from "../../tools/local/sign-up";
 import { inParallel, startTestSandbox } from "../helpers/sandbox";
+import { BIN } from "../helpers/cli";
 
 const PASSWORD = "Correct-Horse-9";
 /** Users signed up and confirmed; the pool also gets failed, admin-created, pending and unconfirmed ones. */
@@ -51,7 +52,7 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: num
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["bin/user-sync.js", "reconcile", ...args],
+      [BIN, "reconcile", ...args],
       { env: { ...process.env, ...env }, encoding: "utf8", timeout: 120_000 },
       (err, stdout, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
@@ -329,7 +330,7 @@ describe("nothing is destroyed by mistake", () => {
     expect((await rawRows()).size).toBe(before.size - 6);
 
     const restore = await new Promise<{ status: number | null; stdout: string }>((resolve) =>
-      execFile(process.execPath, ["bin/user-sync.js", "restore", "--file", file, "--json"], { env: { ...process.env, ...env() } }, (err, stdout) =>
+      execFile(process.execPath, [BIN, "restore", "--file", file, "--json"], { env: { ...process.env, ...env() } }, (err, stdout) =>
         resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }),
       ),
     );
@@ -346,7 +347,7 @@ describe("nothing is destroyed by mistake", () => {
       ["SIGTERM", 143],
     ] as const)("%s while orphans are checked: work in flight finishes, the partial report is printed, nothing is deleted, the exit code is %i", async (signal, code) => {
       const before = await rawRows();
-      const child = spawn(process.execPath, ["bin/user-sync.js", "reconcile", ...reconcileArgs(), "--json", "--prune-orphans", "--max-prune", "100", "--rate", "1", "--backup-file", join(tmp, `${signal}.jsonl`)], {
+      const child = spawn(process.execPath, [BIN, "reconcile", ...reconcileArgs(), "--json", "--prune-orphans", "--max-prune", "100", "--rate", "1", "--backup-file", join(tmp, `${signal}.jsonl`)], {
         env: { ...process.env, ...env() },
       });
       let stdout = "";

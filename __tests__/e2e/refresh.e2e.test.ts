@@ -17,6 +17,7 @@ import type { ReconcileReport } from "../../core/reconcile/report";
 import type { Sandbox } from "../../tools/local/sandbox";
 import { adminConfirm, signUp } from "../../tools/local/sign-up";
 import { inParallel, startTestSandbox } from "../helpers/sandbox";
+import { BIN } from "../helpers/cli";
 
 const PASSWORD = "Correct-Horse-9";
 const SYNC_OWNED = ["username", "email", "emailVerified", "userPoolId", "givenName", "familyName", "plan"];
@@ -25,7 +26,7 @@ function cliIn(sandbox: Sandbox, args: string[]): Promise<{ status: number; repo
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ["bin/user-sync.js", "reconcile", "--user-pool-id", sandbox.userPoolId, "--table", sandbox.tableName, "--json", ...args],
+      [BIN, "reconcile", "--user-pool-id", sandbox.userPoolId, "--table", sandbox.tableName, "--json", ...args],
       { env: { ...process.env, ...sandbox.endpointEnv, ...sandboxEnv(sandbox) }, timeout: 120_000 },
       (err, stdout, stderr) => {
         try {

@@ -29,6 +29,7 @@ import type { Sandbox } from "../../tools/local/sandbox";
 import { adminConfirm, signUp } from "../../tools/local/sign-up";
 import { startTestSandbox } from "../helpers/sandbox";
 import { synthStack } from "../helpers/synth";
+import { BIN } from "../helpers/cli";
 
 const PASSWORD = "Correct-Horse-9!x";
 const MAP = '{"given_name":"givenName","family_name":"familyName","custom:plan":"plan"}';
@@ -281,7 +282,7 @@ describe("onUserDeleted", () => {
 
 test("npm run demo shows a sign-up, an email change and a delete reaching the table", async () => {
   const out = await new Promise<{ code: number; stdout: string }>((resolve) =>
-    execFile(process.execPath, ["bin/user-sync.js", "demo"], { timeout: 90_000 }, (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout })),
+    execFile(process.execPath, [BIN, "demo"], { timeout: 90_000 }, (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout })),
   );
   expect(out.code).toBe(0);
   expect(out.stdout).toMatch(/row email changed-demo-[0-9a-f]+@example\.com/);

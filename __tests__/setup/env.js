@@ -23,6 +23,11 @@ mkdirSync(dir, { recursive: true });
 const emptyConfig = join(dir, "empty.config.json");
 writeFileSync(emptyConfig, "{}\n");
 process.env.USER_SYNC_CONFIG = emptyConfig;
+// An empty working directory: nothing a test or a CLI it starts resolves from the working
+// directory (user-sync.config.json, user-sync.outputs.json, backups) is the developer's.
+const cwd = join(dir, `cwd-${process.pid}`);
+mkdirSync(cwd, { recursive: true });
+process.chdir(cwd);
 // cdktf writes under a temporary directory, never the project's cdktf.out.
 process.env.CDKTF_OUTDIR = join(dir, `cdktf.out-${process.pid}`);
 // cdktf's telemetry lookup has no internet here.

@@ -13,6 +13,7 @@ import { postConfirmationSpec, usersTableSpec } from "../../lib/specs";
 import { localDynamoDBClient } from "../../tools/local/clients";
 import { startLocalDynamoDB } from "../../tools/local/dynamodb";
 import { ensureUsersTable } from "../../tools/local/resources";
+import { TSX_LOADER } from "../local/child-service";
 import { fmt, median, percentile, runNode } from "./stats";
 
 function coldImportMs(file: string): number {
@@ -65,7 +66,7 @@ export async function benchHandler(coldRuns = 9, warmInvocations = 400, rounds =
       // Asynchronous: dynalite answers from this process.
       execFile(
         process.execPath,
-        ["--import", "tsx", join(__dirname, "warm-worker.ts"), mode, bundled.file, String(warmInvocations), "100"],
+        ["--import", TSX_LOADER, join(__dirname, "warm-worker.ts"), mode, bundled.file, String(warmInvocations), "100"],
         { env, maxBuffer: 16 * 1024 * 1024 },
         (err, stdout, stderr) => (err ? reject(new Error(`${mode} worker failed: ${stderr}`)) : resolvePromise(JSON.parse(stdout.trim().split("\n").pop()!))),
       );

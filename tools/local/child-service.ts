@@ -5,7 +5,11 @@
 import { fork, type ChildProcess } from "node:child_process";
 import type { Server } from "node:net";
 import { createInterface } from "node:readline";
+import { pathToFileURL } from "node:url";
 import { listen } from "./listen";
+
+/** tsx's loader by absolute URL: a child started from any working directory finds it. */
+export const TSX_LOADER = pathToFileURL(require.resolve("tsx")).href;
 
 export interface ChildService {
   readonly port: number;
@@ -19,7 +23,7 @@ export async function startChildService(
   options: { readonly name: string; readonly onOutput?: (line: string) => void },
 ): Promise<ChildService> {
   const child = fork(entry, [], {
-    execArgv: ["--import", "tsx", "--no-deprecation", "--no-warnings"],
+    execArgv: ["--import", TSX_LOADER, "--no-deprecation", "--no-warnings"],
     env,
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
