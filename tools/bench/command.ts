@@ -12,6 +12,8 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
   reconcile: async () => (await import("./reconcile")).benchReconcile(),
   schedule: async () => (await import("./schedule")).benchSchedule(),
   events: async () => (await import("./events")).benchEvents(),
+  sandbox: async () => (await import("./sandbox")).benchSandbox(),
+  tests: async () => (await import("./tests")).benchTests(),
 };
 
 async function runBench(wanted: string[]): Promise<number> {

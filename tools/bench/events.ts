@@ -27,7 +27,7 @@ const PRICE = { lambdaGbSecondArm: 0.0000133334, lambdaRequest: 0.2 / 1e6, dynam
 
 export async function benchEvents(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), "user-sync-bench-events-"));
-  const config = loadConfig({ env: { USER_SYNC_STAGE: "bench" } });
+  const config = loadConfig({ env: { USER_SYNC_STAGE: "bench" }, file: false });
   const sandbox = await startSandbox({ config, stateDir, inMemory: true });
   const cognito = sandbox.cognitoClient();
   const dynamo = sandbox.dynamoClient();

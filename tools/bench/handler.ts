@@ -48,7 +48,7 @@ export async function benchHandler(coldRuns = 9, warmInvocations = 400, rounds =
   const db = await startLocalDynamoDB();
   const table = "bench-users";
   const client = localDynamoDBClient(db.endpoint);
-  const config = loadConfig({ env: {} });
+  const config = loadConfig({ env: {}, file: false });
   await ensureUsersTable(client, { ...usersTableSpec(config), tableName: table });
   client.destroy();
   const env = {

@@ -67,7 +67,7 @@ export async function benchReconcile(rounds = 3): Promise<void> {
   const dataDir = join(dir, "cognito");
   const db = await startLocalDynamoDB();
   const dynamo = localDynamoDBClient(db.endpoint);
-  await ensureUsersTable(dynamo, { ...usersTableSpec(loadConfig({ env: {} })), tableName: TABLE });
+  await ensureUsersTable(dynamo, { ...usersTableSpec(loadConfig({ env: {}, file: false })), tableName: TABLE });
 
   const seedStarted = performance.now();
   let cognitoLocal = await startLocalCognito({ dataDir, lambdaEndpoint: "http://127.0.0.1:9" });

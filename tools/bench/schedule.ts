@@ -87,7 +87,7 @@ export async function benchSchedule(): Promise<void> {
   }));
   const db = await startLocalDynamoDB();
   const raw = localDynamoDBClient(db.endpoint);
-  await createTable(raw, createTableInput({ ...usersTableSpec(loadConfig({ env: {} })), tableName: TABLE }));
+  await createTable(raw, createTableInput({ ...usersTableSpec(loadConfig({ env: {}, file: false })), tableName: TABLE }));
   await createTable(raw, createScratchTableInput(SCRATCH));
   const seedStarted = performance.now();
   const rows = users.slice(MISSING).map((u) =>
