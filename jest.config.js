@@ -10,7 +10,7 @@ module.exports = {
   // Strips types without type-checking each file; `npm run typecheck` does that once.
   transform: { "^.+\\.ts$": "<rootDir>/__tests__/setup/esbuild-transform.js" },
   // Only bounds a hang: tests wait for conditions, never for fixed times.
-  testTimeout: 60_000,
+  testTimeout: 120_000,
   // Most suites wait on child processes and sockets, not the CPU: two at a time fit two cores.
   maxWorkers: 2,
   setupFiles: ["<rootDir>/__tests__/setup/env.js"],

@@ -2,4 +2,4 @@
 const base = require("./jest.config");
 
 /** @type {import('jest').Config} */
-module.exports = { ...base, testMatch: ["<rootDir>/__tests__/e2e/*.test.ts"], testTimeout: 120_000 };
+module.exports = { ...base, testMatch: ["<rootDir>/__tests__/e2e/*.test.ts"], testTimeout: 180_000 };

@@ -115,14 +115,14 @@ test("a scheduled prune deletes exactly the orphans, each backed up whole in the
   expect(restore.code).toBe(0);
   expect(JSON.parse(restore.stdout)).toEqual({ restored: 20, skipped: 0, refused: 0, tables: [table], problems: [] });
   expect((await scanAll(dynamo, table)).sort((a, b) => a.id.localeCompare(b.id))).toEqual(before.sort((a, b) => a.id.localeCompare(b.id)));
-}, 60_000);
+});
 
 test("without prune configured, orphans are only reported", async () => {
   const table = await tableWith(5);
   const { state } = await runToEnd({ tableName: table });
   expect(state.report).toMatchObject({ orphans: 5, pruned: 0, failed: 0 });
   expect(await scanAll(dynamo, table)).toHaveLength(205);
-}, 60_000);
+});
 
 test("more orphans than the safety limit: the scheduled prune is refused and nothing is deleted", async () => {
   const table = await tableWith(120);
@@ -130,7 +130,7 @@ test("more orphans than the safety limit: the scheduled prune is refused and not
   expect(state.report).toMatchObject({ orphans: 120, pruned: 0, failed: 1 });
   expect(state.report.pruneRefused).toMatch(/120 orphan rows exceed the safety limit of 110/);
   expect(await scanAll(dynamo, table)).toHaveLength(320);
-}, 60_000);
+});
 
 test("a table that is not this pool's (more candidates than 1,000 and 10% of rows) is reported, not verified", async () => {
   const table = await tableWith(1200);
@@ -140,7 +140,7 @@ test("a table that is not this pool's (more candidates than 1,000 and 10% of row
   // No lookup by sub for any of them: only the listing.
   expect(cognito.calls.slice(callsBefore).filter((c) => c.input.Filter)).toEqual([]);
   expect(await scanAll(dynamo, table)).toHaveLength(1400);
-}, 60_000);
+});
 
 describe("a phase ends only when its work is done, never because the slice ran out", () => {
   test("a 1 ms slice (used up before the first page) still lists every page and scans every row", async () => {
@@ -149,7 +149,7 @@ describe("a phase ends only when its work is done, never because the slice ran o
     expect(state.report).toMatchObject({ scanned: 200, listPages: 4, tableRows: 207, orphans: 7, failed: 0 });
     expect(state.report.scanPages).toBeGreaterThanOrEqual(1);
     expect(state.steps).toBeGreaterThan(4);
-  }, 60_000);
+  });
 
   test("a slice that ends exactly between two pages: the next step goes on from the token, nothing is skipped", async () => {
     const table = await tableWith(3);
@@ -183,7 +183,7 @@ describe("a phase ends only when its work is done, never because the slice ran o
     }
     expect(phases.slice(0, 4)).toEqual(["users", "users", "users", "scan"]);
     expect(state.report).toMatchObject({ scanned: 200, listPages: 4, tableRows: 203, orphans: 3, failed: 0 });
-  }, 60_000);
+  });
 
   test("a scheduled prune against a pool that lists nobody is refused, whatever the safety limit's default allows", async () => {
     const table = await tableWith(0);
@@ -214,5 +214,5 @@ describe("a phase ends only when its work is done, never because the slice ran o
     expect(state.report).toMatchObject({ scanned: 0, listPages: 1, tableRows: 200, pruned: 0, failed: 1 });
     expect(state.report.pruneRefused).toMatch(/the listing saw 0 users/);
     expect(await scanAll(dynamo, table)).toHaveLength(200);
-  }, 60_000);
+  });
 });

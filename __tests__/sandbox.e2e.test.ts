@@ -36,7 +36,7 @@ beforeAll(async () => {
   sandbox = await startTestSandbox();
   cognito = sandbox.cognitoClient();
   dynamo = sandbox.dynamoClient();
-}, 60_000);
+});
 
 afterAll(async () => {
   cognito?.destroy();
@@ -173,7 +173,7 @@ test("fault: DynamoDB stops mid-batch -> failures reported clearly, nothing cras
       updatedAt: expect.any(String),
     });
   });
-}, 60_000);
+});
 
 test("a port already in use fails at once with a message naming it", async () => {
   const blocker = createServer();
@@ -188,7 +188,7 @@ test("a port already in use fails at once with a message naming it", async () =>
   } finally {
     blocker.close();
   }
-}, 30_000);
+});
 
 describe("the sandbox does not answer web pages", () => {
   const invokeUrl = () => `${sandbox.lambda.endpoint}/2015-03-31/functions/${sandbox.functionName}/invocations`;
@@ -282,4 +282,4 @@ test("one scheduled reconcile now: start-execution on the sandbox's state machin
   } finally {
     sfn.destroy();
   }
-}, 60_000);
+});

@@ -62,7 +62,7 @@ describe.each(["deploy", "diff", "destroy"])("%s", (command) => {
     expect(r.stderr).toContain("aws sso login");
     expect(r.stderr).not.toContain("[ERROR]");
     expect(r.terraformRan).toBeUndefined();
-  }, 30_000);
+  });
 });
 
 test("credentials AWS rejects: named as such, terraform never started", async () => {
@@ -71,7 +71,7 @@ test("credentials AWS rejects: named as such, terraform never started", async ()
   expect(r.code).toBe(1);
   expect(r.stderr).toContain("AWS rejected the credentials of the default credential chain (InvalidClientTokenId");
   expect(r.terraformRan).toBeUndefined();
-}, 30_000);
+});
 
 test("an expired session of a profile: says so and how to log in again", async () => {
   answer = { status: 400, body: xmlError("ExpiredToken", "The security token included in the request is expired") };
@@ -82,14 +82,14 @@ test("an expired session of a profile: says so and how to log in again", async (
   expect(r.stderr).toContain("has expired");
   expect(r.stderr).toContain("aws sso login --profile acme-dev");
   expect(r.terraformRan).toBeUndefined();
-}, 30_000);
+});
 
 test("a profile that does not exist is named, with the fix", async () => {
   const r = await run(["deploy"], { AWS_PROFILE: "acme-typo" });
   expect(r.code).toBe(1);
   expect(r.stderr).toContain("profile acme-typo is not in ~/.aws/config or ~/.aws/credentials");
   expect(r.terraformRan).toBeUndefined();
-}, 30_000);
+});
 
 test("valid credentials: the account, identity and region are printed, then cdktf runs terraform, with telemetry off", async () => {
   answer = { status: 200, body: identity };
@@ -107,4 +107,4 @@ test("an online plan checks the same way: rejected credentials stop it before te
   expect(r.stderr).toContain("user-sync plan: AWS rejected the credentials");
   expect(r.stderr).toContain("--offline");
   expect(r.terraformRan).toBeUndefined();
-}, 30_000);
+});

@@ -69,7 +69,7 @@ beforeAll(async () => {
       return sub;
     })),
   );
-}, 60_000);
+});
 
 afterAll(async () => {
   cognito?.destroy();
@@ -112,4 +112,4 @@ test("reconcile repairs and prunes user rows only: other entities, even in a use
   expect(JSON.parse(after.get(`USER#${adminSub}|PROFILE`)!)).toMatchObject({ email: "admin-l@example.com" });
   expect(JSON.parse(readFileSync(backup, "utf8").trim()).item).toEqual(marshall(orphans[0]));
   expect((await reconcileCli([])).report).toMatchObject({ missing: 0, created: 0, updated: 0, orphans: 0, otherItems: 7 });
-}, 60_000);
+});

@@ -88,7 +88,7 @@ test("the app's own stack type-checks against the shipped declarations, and a mi
   const typo = typecheck("typo.ts");
   expect(typo.status).not.toBe(0);
   expect(typo.output).toContain("existng");
-}, 60_000);
+});
 
 test("synth with an existing pool and table: no pool, no users table, grants on the app's table, the prebuilt bundles, the app's provider and backend", () => {
   typecheck("main.ts");
@@ -116,7 +116,7 @@ test("synth with an existing pool and table: no pool, no users table, grants on 
   const [hashDir] = readdirSync(join(assets, triggerAsset));
   expect(readFileSync(join(assets, triggerAsset, hashDir, "index.mjs"))).toEqual(readFileSync(join(project, "node_modules/user-sync/build/functions/post-confirmation/index.mjs")));
   expect(Object.keys(json.output).sort()).toEqual(["post_confirmation_function", "users_table"]);
-}, 60_000);
+});
 
 test("two instances with different names live in one stack, with one archive provider", () => {
   writeFileSync(
@@ -150,7 +150,7 @@ app.synth();
     "staff-prod-reconcile-scratch",
     "staff-prod-users",
   ]);
-}, 60_000);
+});
 
 test("fan-out: a second consumer reads the table's stream with the grant the table hands out", () => {
   copyFileSync(join(ROOT, "examples/fan-out/main.ts"), join(project, "fan-out.ts"));
@@ -168,7 +168,7 @@ test("fan-out: a second consumer reads the table's stream with the grant the tab
       resources: [`\${aws_dynamodb_table.${tableId}.arn}/stream/*`],
     }),
   ]);
-}, 60_000);
+});
 
 test("the packaged user-sync command: the commands that need no checkout, one-line usage errors", () => {
   const bin = join(project, "node_modules/.bin/user-sync");

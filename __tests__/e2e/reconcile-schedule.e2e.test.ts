@@ -183,7 +183,7 @@ test("one run repairs missing rows and stale fields in many steps; app-owned fie
   }
   expect(after.get("orphan-0")).toBeDefined();
   expect(after.get("foreign-0")).toEqual(before.get("foreign-0"));
-}, 60_000);
+});
 
 test("the worker published the run's metrics as an EMF line", async () => {
   const lines = runner.logs(names.reconcileWorker.function).map((l) => JSON.parse(l)).filter((l) => l._aws);
@@ -199,7 +199,7 @@ test("a second run changes nothing", async () => {
   expect(execution.status).toBe("SUCCEEDED");
   expect(JSON.parse(execution.output!)).toMatchObject({ scanned: USERS, missing: 0, created: 0, stale: 0, updated: 0, failed: 0, orphans: 30 });
   expect(await rows()).toEqual(before);
-}, 60_000);
+});
 
 test("a start while a run is going ends at once with AlreadyRunning; the first run finishes", async () => {
   // The first run waits inside its first Cognito call until the second has come and gone.
@@ -218,7 +218,7 @@ test("a start while a run is going ends at once with AlreadyRunning; the first r
   const done = await finished(first.executionArn!);
   expect(done.status).toBe("SUCCEEDED");
   expect(JSON.parse(done.output!)).toMatchObject({ scanned: USERS });
-}, 60_000);
+});
 
 test("a worker failure mid-run fails the execution visibly; a rerun converges", async () => {
   // Rows go missing, then the pool stops answering part way through the listing.
@@ -238,4 +238,4 @@ test("a worker failure mid-run fails the execution visibly; a rerun converges", 
   expect(JSON.parse(rerun.output!)).toMatchObject({ scanned: USERS, failed: 0, updated: 0 });
   const after = await rows();
   for (const id of lost) expect(after.get(id)).toMatchObject({ id, userPoolId: POOL });
-}, 60_000);
+});

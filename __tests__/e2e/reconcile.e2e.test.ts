@@ -272,7 +272,7 @@ describe("nothing is destroyed by mistake", () => {
     otherPool = (await cognito.send(new CreateUserPoolCommand({ PoolName: "another-app" }))).UserPool!.Id!;
     // Start converged, so each test's "unchanged" is about what it guards.
     expect((await runCli([])).status).toBe(0);
-  }, 60_000);
+  });
 
   test("a wrong --user-pool-id: the table holds another pool's rows, so nothing is written or deleted", async () => {
     const before = await rawRows();
@@ -282,7 +282,7 @@ describe("nothing is destroyed by mistake", () => {
     expect(res.stderr).toContain("--allow-foreign-table");
     expect(res.stdout).toBe("");
     expect(await rawRows()).toEqual(before);
-  }, 60_000);
+  });
 
   test("rows of another pool are foreignRows: never orphans, never touched, even when forced", async () => {
     const before = await rawRows();
@@ -291,7 +291,7 @@ describe("nothing is destroyed by mistake", () => {
     const ownRows = [...before.values()].filter((raw) => JSON.parse(raw).userPoolId?.S === sandbox.userPoolId).length;
     expect(report).toMatchObject({ scanned: 0, foreignRows: ownRows, orphans: 0, pruned: 0 });
     expect(await rawRows()).toEqual(before);
-  }, 60_000);
+  });
 
   test("a missing table or pool fails fast, naming it", async () => {
     const noTable = await cli(["--user-pool-id", sandbox.userPoolId, "--table", "no-such-table", "--json"], env());
@@ -300,7 +300,7 @@ describe("nothing is destroyed by mistake", () => {
     const noPool = await cli(["--user-pool-id", "us-east-1_Nope0000", "--table", sandbox.tableName, "--json"], env());
     expect(noPool.status).toBe(1);
     expect(noPool.stderr).toContain('user pool "us-east-1_Nope0000" does not exist in this account and region (DescribeUserPool)');
-  }, 60_000);
+  });
 
   // The default limit (max(100, 5% of rows)) is tested in-process; here the CLI's own limit.
   test("more orphans than --max-prune: the prune is refused and nothing is deleted", async () => {
@@ -389,5 +389,5 @@ describe("nothing is destroyed by mistake", () => {
       sockets.forEach((s) => s.destroy());
       blackhole.close();
     }
-  }, 30_000);
+  });
 });

@@ -193,7 +193,7 @@ describe("refresh in Amplify mode", () => {
     sandbox = await startWith({ USER_SYNC_AMPLIFY_TYPENAME: "User" });
     cognito = sandbox.cognitoClient();
     dynamo = sandbox.dynamoClient();
-  }, 60_000);
+  });
   afterAll(async () => {
     cognito?.destroy();
     dynamo?.destroy();
@@ -212,5 +212,5 @@ describe("refresh in Amplify mode", () => {
     const updated = await get();
     expect(updated).toMatchObject({ givenName: "Amplified", _version: 2, __typename: "User", createdAt: created.createdAt });
     expect(updated._lastChangedAt).toBeGreaterThan(created._lastChangedAt);
-  }, 60_000);
+  });
 });

@@ -105,7 +105,7 @@ describe.each(LAYOUTS)("user events (%s)", (_, layoutEnv) => {
   let w: World;
   beforeAll(async () => {
     w = await start(layoutEnv);
-  }, 60_000);
+  });
   afterAll(() => stop(w));
 
   test("the tap matches with the synthesized rule's own pattern", () => {
@@ -258,7 +258,7 @@ describe.each(LAYOUTS)("user events (%s)", (_, layoutEnv) => {
     expect(delivery.attempts).toBeGreaterThan(1);
     expect(await row(w, u.sub)).toMatchObject({ givenName: "Radia", bio: "hello" });
     expect(w.sandbox.tap!.deadLetters()).toEqual([]);
-  }, 30_000);
+  });
 });
 
 describe("onUserDeleted", () => {
@@ -277,7 +277,7 @@ describe("onUserDeleted", () => {
     } finally {
       await stop(w);
     }
-  }, 60_000);
+  });
 });
 
 test("npm run demo shows a sign-up, an email change and a delete reaching the table", async () => {

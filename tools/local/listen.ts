@@ -23,3 +23,14 @@ export function listen(server: Server, port: number, host: string, service: stri
     server.listen(port, host);
   });
 }
+
+/** Fails at once, before anything starts, when one of these ports is taken (0 means any free port). */
+export async function checkPortsFree(ports: Readonly<Record<string, number | undefined>>, host: string): Promise<void> {
+  const { createServer } = await import("node:net");
+  for (const [service, port] of Object.entries(ports)) {
+    if (!port) continue;
+    const probe = createServer();
+    await listen(probe, port, host, service);
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+  }
+}

@@ -20,6 +20,7 @@ import { userEventsPattern } from "../../core/user-events/cloudtrail";
 import { startEventTap, type EventTap } from "./event-tap";
 import { localAwsEnv, localCognitoClient, localDynamoDBClient, localLambdaClient } from "./clients";
 import { startLocalCognito, type LocalCognito } from "./cognito";
+import { checkPortsFree } from "./listen";
 import { startLocalDynamoDB, type LocalDynamoDB } from "./dynamodb";
 import { localFunctionArn, startLambdaRunner, type LambdaRunner } from "./lambda-runner";
 import { createScratchTableInput, ensureUserPool, ensureUsersTable } from "./resources";
@@ -102,6 +103,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     timeoutMs: fn.timeoutSeconds * 1000,
   });
 
+  // A port in use fails before any service starts, naming it.
+  await checkPortsFree(
+    { "DynamoDB (dynalite)": options.ports?.dynamodb, Cognito: options.ports?.cognito, "Lambda runner": options.ports?.lambda, "Step Functions": options.ports?.stepfunctions },
+    host,
+  );
   const started: Array<{ stop(): Promise<void> }> = [];
   try {
     const dynamodb = await startLocalDynamoDB({
