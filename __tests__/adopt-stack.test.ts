@@ -109,7 +109,7 @@ test("Amplify mode: the functions know the model, the owner field and format, an
 test.each([
   [{ USER_SYNC_TABLE_EXISTING: "AppTable", USER_SYNC_TABLE_STREAM_VIEW: "NEW_IMAGE" }, /table.streamView .*does not manage an existing table/],
   [{ USER_SYNC_TABLE_EXISTING: "AppTable", USER_SYNC_EMAIL_INDEX: "true" }, /emailIndex .*cannot add an index to an existing table/],
-  [{ USER_SYNC_TABLE_SORT_KEY: "sk" }, /table.sortKey .*set, but table.sortKeyValue is not/],
+  [{ USER_SYNC_TABLE_SORT_KEY: "sk" }, /table.sortKey \(USER_SYNC_TABLE_SORT_KEY\): set, but table.sortKeyValue \(USER_SYNC_TABLE_SORT_KEY_VALUE\) is not/],
   [{ USER_SYNC_TABLE_PARTITION_KEY_VALUE: "USER" }, /table: neither key holds \{sub\}/],
   [{ USER_SYNC_TABLE_PARTITION_KEY_VALUE: "{sub}#{sub}" }, /has \{sub\} more than once/],
   [{ USER_SYNC_TABLE_PARTITION_KEY: "pk", USER_SYNC_ATTRIBUTE_MAP: '{"given_name":"pk"}' }, /row field "pk" for given_name is a key or the owner field/],
@@ -168,8 +168,9 @@ describe("UserSync in your own stack", () => {
     expect(staff.config.stage).toBe("staff");
   });
 
-  test("bad settings fail the construct with the same messages as the config file", () => {
-    expect(() => new UserSync(new TerraformStack(Testing.app(), "x"), "bad", { stage: "Bad Stage", bundleRoot })).toThrow(/stage \(USER_SYNC_STAGE\): "Bad Stage" is not accepted/);
+  test("bad settings fail the construct with the same rules as the config file, named as props (the construct reads no environment)", () => {
+    expect(() => new UserSync(new TerraformStack(Testing.app(), "x"), "bad", { stage: "Bad Stage", bundleRoot })).toThrow(/props\.stage: "Bad Stage" is not accepted/);
+    expect(() => new UserSync(new TerraformStack(Testing.app(), "z"), "bad", { stage: "Bad Stage", bundleRoot })).not.toThrow(/USER_SYNC_STAGE/);
     expect(() => new UserSync(new TerraformStack(Testing.app(), "y"), "bad", { table: { existing: "T", extra: 1 } as any, bundleRoot })).toThrow(
       /unknown setting "extra" in table; known settings are existing, partitionKey/,
     );

@@ -50,7 +50,7 @@ describe("loadConfig", () => {
     [{ USER_SYNC_STAGE: "a-very-long-stage-name" }, /stage \(USER_SYNC_STAGE\)/],
     [{ USER_SYNC_REGION: "europe" }, /region \(USER_SYNC_REGION\): "europe" is not an AWS region/],
     [{ USER_SYNC_LOG_RETENTION_DAYS: "31" }, /logRetentionDays \(USER_SYNC_LOG_RETENTION_DAYS\): 31 is not accepted by CloudWatch; use one of 1, 3, 5, 7, 14, 30/],
-    [{ USER_SYNC_LOG_RETENTION_DAYS: "thirty" }, /"thirty" is not a whole number/],
+    [{ USER_SYNC_LOG_RETENTION_DAYS: "thirty" }, /"thirty" is not a decimal number/],
     [{ USER_SYNC_KMS_KEY_ARN: "alias/my-key" }, /kmsKeyArn \(USER_SYNC_KMS_KEY_ARN\): "alias\/my-key" is not a KMS key ARN; use arn:aws:kms/],
     [{ USER_SYNC_DELETION_PROTECTION: "yes" }, /deletionProtection \(USER_SYNC_DELETION_PROTECTION\): "yes" is not a boolean; use true or false/],
     [{ USER_SYNC_PACKAGING: "docker" }, /packaging \(USER_SYNC_PACKAGING\): "docker" is not a packaging mode; use archive or asset/],

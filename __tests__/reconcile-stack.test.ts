@@ -41,7 +41,7 @@ describe("default stage", () => {
       USER_POOL_ID: s.ref("aws_cognito_user_pool", "id"),
       SCRATCH_TABLE_NAME: "user-sync-dev-reconcile-scratch",
       RECONCILE_RATE: "20",
-      RECONCILE_SLICE_MS: "600000",
+      RECONCILE_SLICE_SECONDS: "600",
       RECONCILE_PRUNE: "false",
       POST_CONFIRMATION_FUNCTION: "user-sync-dev-post-confirmation",
     });
@@ -160,7 +160,7 @@ describe("options", () => {
     expect(s.one("aws_scheduler_schedule")).toMatchObject({ schedule_expression: "rate(6 hours)", schedule_expression_timezone: "Europe/Paris" });
     expect(s.one("aws_lambda_function", "reconcile_worker").environment.variables).toMatchObject({
       RECONCILE_RATE: "10",
-      RECONCILE_SLICE_MS: "300000",
+      RECONCILE_SLICE_SECONDS: "300",
       RECONCILE_PRUNE: "true",
       RECONCILE_MAX_PRUNE: "500",
     });

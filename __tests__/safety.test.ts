@@ -374,10 +374,10 @@ describe("reconcileMaxPrune: one rule for the setting and the worker", () => {
   test("0 stops synth with the rule and the fix; the worker's decoder refuses it too", () => {
     expect(() => loadConfig({ env: { USER_SYNC_RECONCILE_MAX_PRUNE: "0" }, file: false, warn: () => undefined })).toThrow(ConfigError);
     expect(() => loadConfig({ env: { USER_SYNC_RECONCILE_MAX_PRUNE: "0" }, file: false, warn: () => undefined })).toThrow(
-      /reconcileMaxPrune \(USER_SYNC_RECONCILE_MAX_PRUNE\): 0 must be 1 or more; to delete no orphans, leave reconcilePrune off/,
+      /reconcileMaxPrune \(USER_SYNC_RECONCILE_MAX_PRUNE\): 0 must be a whole number, 1 or more; to delete no orphans, leave reconcilePrune off/,
     );
-    const base = { tableName: "t", attributeMap: {}, userPoolId: POOL, scratchTableName: "s", rate: 20, sliceMs: 1000, prune: true };
-    expect(() => readReconcileWorkerSettings({ ...reconcileWorkerEnvironment(base), RECONCILE_MAX_PRUNE: "0" })).toThrow(/RECONCILE_MAX_PRUNE is "0"; it must be a whole number, 1 or more/);
+    const base = { tableName: "t", attributeMap: {}, userPoolId: POOL, scratchTableName: "s", rate: 20, sliceMs: 600_000, prune: true };
+    expect(() => readReconcileWorkerSettings({ ...reconcileWorkerEnvironment(base), RECONCILE_MAX_PRUNE: "0" })).toThrow(/RECONCILE_MAX_PRUNE: must be a whole number, 1 or more/);
     expect(readReconcileWorkerSettings(reconcileWorkerEnvironment({ ...base, maxPrune: 1 })).maxPrune).toBe(1);
   });
 });

@@ -161,7 +161,7 @@ describe("readFunctionSettings", () => {
     expect(() => readFunctionSettings({})).toThrow("USERS_TABLE_NAME is not set");
     expect(() => readFunctionSettings({ USERS_TABLE_NAME: "t", USER_ATTRIBUTE_MAP: "{" })).toThrow("USER_ATTRIBUTE_MAP is not valid JSON");
     expect(() => readFunctionSettings({ USERS_TABLE_NAME: "t", USER_ATTRIBUTE_MAP: '{"sub":"x"}' })).toThrow(/core field/);
-    expect(() => readFunctionSettings({ USERS_TABLE_NAME: "t", USER_ATTRIBUTE_MAP: '["given_name"]' })).toThrow("USER_ATTRIBUTE_MAP must be a JSON object");
+    expect(() => readFunctionSettings({ USERS_TABLE_NAME: "t", USER_ATTRIBUTE_MAP: '["given_name"]' })).toThrow("USER_ATTRIBUTE_MAP is not a JSON object");
   });
 });
 

@@ -201,23 +201,16 @@ export const EXPECTED_STATUSES = ["CONFIRMED", "EXTERNAL_PROVIDER", "RESET_REQUI
 /** Users who have not finished signing up yet; rows for them only on request. */
 export const UNCONFIRMED_STATUSES = ["UNCONFIRMED", "FORCE_CHANGE_PASSWORD"] as const;
 
-/** Environment variables the functions read. */
+/**
+ * Environment variables the functions read that are not user settings (those
+ * are declared with their setting in function-settings.ts).
+ */
 export const FUNCTION_ENV = {
   tableName: "USERS_TABLE_NAME",
-  attributeMap: "USER_ATTRIBUTE_MAP",
-  amplifyTypename: "AMPLIFY_TYPENAME",
-  amplifyOwnerField: "AMPLIFY_OWNER_FIELD",
-  amplifyOwnerFormat: "AMPLIFY_OWNER_FORMAT",
-  amplifyConflictDetection: "AMPLIFY_CONFLICT_DETECTION",
   keyLayout: "USERS_TABLE_KEY_LAYOUT",
   userPoolId: "USER_POOL_ID",
   scratchTableName: "SCRATCH_TABLE_NAME",
-  reconcileRate: "RECONCILE_RATE",
-  reconcileSliceMs: "RECONCILE_SLICE_MS",
-  reconcilePrune: "RECONCILE_PRUNE",
-  reconcileMaxPrune: "RECONCILE_MAX_PRUNE",
   postConfirmationFunction: "POST_CONFIRMATION_FUNCTION",
-  onUserDeleted: "ON_USER_DELETED",
 } as const;
 
 /** What happens to a deleted user's row: erase its personal fields (default), delete it, or keep it. */

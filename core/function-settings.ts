@@ -1,10 +1,171 @@
 /**
- * The settings a function runs with, written into its environment by the
- * stack (and the sandbox) and read back by the function: one encoder, one
- * decoder, so the two cannot disagree.
+ * The settings a function runs with. Each one that comes from the user's
+ * configuration is declared once below (its config key, its environment
+ * variable, its default and its rule): the deploy-time settings schema takes
+ * the default and the rule from here, the stack writes the variable with
+ * `encode`, and the function reads it back with `decode` and the same rule,
+ * so nothing the schema accepts can make a function refuse to start.
  */
 import { attributeMapProblems, DEFAULT_ATTRIBUTE_MAP, DEFAULT_KEY_LAYOUT, FUNCTION_ENV, keyLayoutProblems, ON_USER_DELETED, type KeyLayout, type OnUserDeleted } from "./contract";
-import { DEFAULT_OWNER_FORMAT, type RowMapping } from "./user-record";
+import type { RowMapping } from "./user-record";
+
+/** One setting a function reads from its environment. */
+export interface FunctionSetting<T> {
+  /** Its key in user-sync.config.json (and the UserSync construct's props). */
+  readonly key: string;
+  /** The function's environment variable. */
+  readonly env: string;
+  /** The value when the setting is not given. */
+  readonly default: T;
+  /** What is wrong with a value, one problem a line (undefined: nothing); the same rule at synth and in the function. */
+  readonly check: (value: T) => string | undefined;
+  readonly encode: (value: T) => string;
+  /** The variable's text as a value of the right type; throws, without the text, when it is not. */
+  readonly decode: (raw: string) => T;
+}
+
+const whole = (min: number, max: number, what: string) => (n: number) =>
+  Number.isSafeInteger(n) && n >= min && n <= max ? undefined : `must be a whole number from ${min} to ${max}${what}`;
+
+/** Decimal digits only: "0x100" or "1e3" are not what anyone means by a setting's number. */
+function decimal(raw: string): number {
+  if (!/^-?\d+(\.\d+)?$/.test(raw.trim())) throw new Error("is not a decimal number");
+  return Number(raw);
+}
+
+function bool(raw: string): boolean {
+  if (raw === "true") return true;
+  if (raw === "false") return false;
+  throw new Error('is not "true" or "false"');
+}
+
+function jsonObject(raw: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error("is not valid JSON");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("is not a JSON object");
+  return parsed as Record<string, string>;
+}
+
+const text = (raw: string) => raw;
+
+/** The placeholders an Amplify owner value may hold. */
+const OWNER_PLACEHOLDERS = ["{sub}", "{username}"];
+
+export const FUNCTION_SETTINGS = {
+  attributeMap: {
+    key: "attributeMap",
+    env: "USER_ATTRIBUTE_MAP",
+    default: DEFAULT_ATTRIBUTE_MAP as Readonly<Record<string, string>>,
+    check: (map: Readonly<Record<string, string>>) => attributeMapProblems(map, "").map((p) => p.replace(/^: /, "")).join("\n") || undefined,
+    encode: (map: Readonly<Record<string, string>>) => JSON.stringify(map),
+    decode: jsonObject,
+  } satisfies FunctionSetting<Readonly<Record<string, string>>>,
+  amplifyTypename: {
+    key: "amplifyTypename",
+    env: "AMPLIFY_TYPENAME",
+    default: undefined as string | undefined,
+    check: (v: string | undefined) => (v === undefined || /^[A-Z][A-Za-z0-9_]{0,63}$/.test(v) ? undefined : "must be a GraphQL type name such as User"),
+    encode: (v: string | undefined) => v ?? "",
+    decode: (raw: string) => raw || undefined,
+  } satisfies FunctionSetting<string | undefined>,
+  amplifyOwnerField: {
+    key: "amplifyOwnerField",
+    env: "AMPLIFY_OWNER_FIELD",
+    default: "owner" as string,
+    check: (v: string) => (/^([A-Za-z][A-Za-z0-9_]{0,63})?$/.test(v) ? undefined : 'is not a field name; use e.g. owner, or "" for no owner field'),
+    encode: text,
+    decode: text,
+  } satisfies FunctionSetting<string>,
+  amplifyOwnerFormat: {
+    key: "amplifyOwnerFormat",
+    env: "AMPLIFY_OWNER_FORMAT",
+    default: "{sub}::{username}" as string,
+    check: (v: string) => {
+      if (!OWNER_PLACEHOLDERS.some((p) => v.includes(p))) return "must hold {sub} or {username}";
+      if (/[{}]/.test(OWNER_PLACEHOLDERS.reduce((rest, p) => rest.split(p).join(""), v))) return "may hold only the placeholders {sub} and {username}";
+      return v.length > 256 ? "must be at most 256 characters" : undefined;
+    },
+    encode: text,
+    decode: text,
+  } satisfies FunctionSetting<string>,
+  amplifyConflictDetection: {
+    key: "amplifyConflictDetection",
+    env: "AMPLIFY_CONFLICT_DETECTION",
+    default: true as boolean,
+    check: () => undefined,
+    encode: String,
+    decode: bool,
+  } satisfies FunctionSetting<boolean>,
+  onUserDeleted: {
+    key: "onUserDeleted",
+    env: "ON_USER_DELETED",
+    default: "erase" as OnUserDeleted,
+    check: (v: OnUserDeleted) => ((ON_USER_DELETED as readonly string[]).includes(v) ? undefined : `must be one of ${ON_USER_DELETED.join(", ")}`),
+    encode: text,
+    decode: (raw: string) => raw as OnUserDeleted,
+  } satisfies FunctionSetting<OnUserDeleted>,
+  reconcileRate: {
+    key: "reconcileRate",
+    env: "RECONCILE_RATE",
+    default: 20 as number,
+    check: (n: number) => (Number.isFinite(n) && n >= 1 && n <= 30 ? undefined : "must be 1 to 30 requests/s (ListUsers allows ~30/s per account)"),
+    encode: String,
+    decode: decimal,
+  } satisfies FunctionSetting<number>,
+  reconcileSliceSeconds: {
+    key: "reconcileSliceSeconds",
+    env: "RECONCILE_SLICE_SECONDS",
+    default: 600 as number,
+    check: whole(30, 840, " seconds (a step must end within Lambda's 15 minutes)"),
+    encode: String,
+    decode: decimal,
+  } satisfies FunctionSetting<number>,
+  reconcilePrune: {
+    key: "reconcilePrune",
+    env: "RECONCILE_PRUNE",
+    default: false as boolean,
+    check: () => undefined,
+    encode: String,
+    decode: bool,
+  } satisfies FunctionSetting<boolean>,
+  reconcileMaxPrune: {
+    key: "reconcileMaxPrune",
+    env: "RECONCILE_MAX_PRUNE",
+    default: undefined as number | undefined,
+    check: (n: number | undefined) => (n === undefined || (Number.isSafeInteger(n) && n >= 1) ? undefined : "must be a whole number, 1 or more; to delete no orphans, leave reconcilePrune off"),
+    encode: (n: number | undefined) => (n === undefined ? "" : String(n)),
+    decode: (raw: string) => (raw === "" ? undefined : decimal(raw)),
+  } satisfies FunctionSetting<number | undefined>,
+};
+
+export type FunctionSettingKey = keyof typeof FUNCTION_SETTINGS;
+type ValueOf<K extends FunctionSettingKey> = (typeof FUNCTION_SETTINGS)[K]["default"];
+
+/** A setting's variable (none for an unset optional setting: the function falls back to its default). */
+function put<K extends FunctionSettingKey>(env: Record<string, string>, key: K, value: ValueOf<K>): void {
+  const setting = FUNCTION_SETTINGS[key] as unknown as FunctionSetting<ValueOf<K>>;
+  if (value !== undefined) env[setting.env] = setting.encode(value);
+}
+
+/** A setting from the environment: the default when absent, else decoded and held to the schema's own rule. */
+export function readSetting<K extends FunctionSettingKey>(env: NodeJS.ProcessEnv, key: K): ValueOf<K> {
+  const setting = FUNCTION_SETTINGS[key] as unknown as FunctionSetting<ValueOf<K>>;
+  const raw = env[setting.env];
+  if (raw === undefined) return setting.default;
+  let value: ValueOf<K>;
+  try {
+    value = setting.decode(raw);
+  } catch (err) {
+    throw new Error(`${setting.env} ${(err as Error).message}; the stack sets it from the ${setting.key} setting`);
+  }
+  const problem = setting.check(value);
+  if (problem) throw new Error(`${setting.env}: ${problem.split("\n").join("; ")} (the ${setting.key} setting)`);
+  return value;
+}
 
 export interface FunctionSettings extends RowMapping {
   /** The Users table. */
@@ -13,63 +174,52 @@ export interface FunctionSettings extends RowMapping {
 
 /** The environment variables that carry these settings (defaults are left out). */
 export function functionEnvironment(settings: FunctionSettings): Record<string, string> {
-  const env: Record<string, string> = {
-    [FUNCTION_ENV.tableName]: settings.tableName,
-    [FUNCTION_ENV.attributeMap]: JSON.stringify(settings.attributeMap),
-  };
+  const env: Record<string, string> = { [FUNCTION_ENV.tableName]: settings.tableName };
+  put(env, "attributeMap", settings.attributeMap);
   if (settings.keyLayout && JSON.stringify(settings.keyLayout) !== JSON.stringify(DEFAULT_KEY_LAYOUT)) {
     env[FUNCTION_ENV.keyLayout] = JSON.stringify(settings.keyLayout);
   }
   if (settings.amplify) {
-    env[FUNCTION_ENV.amplifyTypename] = settings.amplify.typename;
-    env[FUNCTION_ENV.amplifyOwnerField] = settings.amplify.ownerField ?? "";
-    env[FUNCTION_ENV.amplifyOwnerFormat] = settings.amplify.ownerFormat;
-    env[FUNCTION_ENV.amplifyConflictDetection] = String(settings.amplify.conflictDetection);
+    put(env, "amplifyTypename", settings.amplify.typename);
+    // Written even when empty: "" turns the owner field off.
+    put(env, "amplifyOwnerField", settings.amplify.ownerField ?? "");
+    put(env, "amplifyOwnerFormat", settings.amplify.ownerFormat);
+    put(env, "amplifyConflictDetection", settings.amplify.conflictDetection);
   }
   return env;
 }
 
-function json(env: NodeJS.ProcessEnv, name: string, what: string): unknown {
-  try {
-    return JSON.parse(env[name]!);
-  } catch {
-    throw new Error(`${name} is not valid JSON; it must be ${what}`);
-  }
+function required(env: NodeJS.ProcessEnv, name: string, what: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is not set; it must name ${what} (the stack sets it)`);
+  return value;
 }
 
-/** Reads the settings back; anything absent means the documented default. */
+/** Reads the settings back; anything absent means the declared default. */
 export function readFunctionSettings(env: NodeJS.ProcessEnv): FunctionSettings {
-  const tableName = env[FUNCTION_ENV.tableName];
-  if (!tableName) {
-    throw new Error(`${FUNCTION_ENV.tableName} is not set; it must name the Users table (the stack sets it)`);
-  }
-  let attributeMap: Readonly<Record<string, string>> = DEFAULT_ATTRIBUTE_MAP;
-  if (env[FUNCTION_ENV.attributeMap]) {
-    const parsed = json(env, FUNCTION_ENV.attributeMap, "an object of Cognito attribute -> row field");
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      throw new Error(`${FUNCTION_ENV.attributeMap} must be a JSON object of Cognito attribute -> row field`);
-    }
-    const problems = attributeMapProblems(parsed as Record<string, string>, FUNCTION_ENV.attributeMap);
-    if (problems.length > 0) throw new Error(problems.join("; "));
-    attributeMap = parsed as Record<string, string>;
-  }
+  const tableName = required(env, FUNCTION_ENV.tableName, "the Users table");
   let keyLayout: KeyLayout | undefined;
   if (env[FUNCTION_ENV.keyLayout]) {
-    keyLayout = json(env, FUNCTION_ENV.keyLayout, 'a key layout such as {"partitionKey":{"name":"pk","value":"USER#{sub}"}}') as KeyLayout;
+    try {
+      keyLayout = JSON.parse(env[FUNCTION_ENV.keyLayout]!) as KeyLayout;
+    } catch {
+      throw new Error(`${FUNCTION_ENV.keyLayout} is not valid JSON; it must be a key layout such as {"partitionKey":{"name":"pk","value":"USER#{sub}"}}`);
+    }
     const problems = keyLayoutProblems(keyLayout, FUNCTION_ENV.keyLayout);
     if (problems.length > 0) throw new Error(problems.join("; "));
   }
-  const typename = env[FUNCTION_ENV.amplifyTypename];
+  const typename = readSetting(env, "amplifyTypename");
+  const ownerField = readSetting(env, "amplifyOwnerField");
   return {
     tableName,
-    attributeMap,
+    attributeMap: readSetting(env, "attributeMap"),
     keyLayout,
     amplify: typename
       ? {
           typename,
-          ownerField: env[FUNCTION_ENV.amplifyOwnerField] === undefined ? "owner" : env[FUNCTION_ENV.amplifyOwnerField] || undefined,
-          ownerFormat: env[FUNCTION_ENV.amplifyOwnerFormat] || DEFAULT_OWNER_FORMAT,
-          conflictDetection: env[FUNCTION_ENV.amplifyConflictDetection] !== "false",
+          ownerField: ownerField || undefined,
+          ownerFormat: readSetting(env, "amplifyOwnerFormat"),
+          conflictDetection: readSetting(env, "amplifyConflictDetection"),
         }
       : undefined,
   };
@@ -94,46 +244,23 @@ export function reconcileWorkerEnvironment(settings: ReconcileWorkerSettings): R
   const env = functionEnvironment(settings);
   env[FUNCTION_ENV.userPoolId] = settings.userPoolId;
   env[FUNCTION_ENV.scratchTableName] = settings.scratchTableName;
-  env[FUNCTION_ENV.reconcileRate] = String(settings.rate);
-  env[FUNCTION_ENV.reconcileSliceMs] = String(settings.sliceMs);
-  env[FUNCTION_ENV.reconcilePrune] = String(settings.prune);
-  if (settings.maxPrune !== undefined) env[FUNCTION_ENV.reconcileMaxPrune] = String(settings.maxPrune);
+  put(env, "reconcileRate", settings.rate);
+  put(env, "reconcileSliceSeconds", settings.sliceMs / 1000);
+  put(env, "reconcilePrune", settings.prune);
+  put(env, "reconcileMaxPrune", settings.maxPrune);
   if (settings.postConfirmationFunction) env[FUNCTION_ENV.postConfirmationFunction] = settings.postConfirmationFunction;
   return env;
 }
 
-function required(env: NodeJS.ProcessEnv, name: string, what: string): string {
-  const value = env[name];
-  if (!value) throw new Error(`${name} is not set; it must name ${what} (the stack sets it)`);
-  return value;
-}
-
-function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!(n > 0)) throw new Error(`${name} is ${JSON.stringify(raw)}; it must be a positive number`);
-  return n;
-}
-
-/** The same rule as the reconcileMaxPrune setting: a whole number, 1 or more. */
-function wholeNumberAtLeastOne(env: NodeJS.ProcessEnv, name: string): number {
-  const raw = env[name]!;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < 1) throw new Error(`${name} is ${JSON.stringify(raw)}; it must be a whole number, 1 or more`);
-  return n;
-}
-
 export function readReconcileWorkerSettings(env: NodeJS.ProcessEnv): ReconcileWorkerSettings {
-  const maxPrune = env[FUNCTION_ENV.reconcileMaxPrune];
   return {
     ...readFunctionSettings(env),
     userPoolId: required(env, FUNCTION_ENV.userPoolId, "the user pool"),
     scratchTableName: required(env, FUNCTION_ENV.scratchTableName, "the reconcile scratch table"),
-    rate: positiveNumber(env, FUNCTION_ENV.reconcileRate, 20),
-    sliceMs: positiveNumber(env, FUNCTION_ENV.reconcileSliceMs, 600_000),
-    prune: env[FUNCTION_ENV.reconcilePrune] === "true",
-    maxPrune: maxPrune ? wholeNumberAtLeastOne(env, FUNCTION_ENV.reconcileMaxPrune) : undefined,
+    rate: readSetting(env, "reconcileRate"),
+    sliceMs: readSetting(env, "reconcileSliceSeconds") * 1000,
+    prune: readSetting(env, "reconcilePrune"),
+    maxPrune: readSetting(env, "reconcileMaxPrune"),
     postConfirmationFunction: env[FUNCTION_ENV.postConfirmationFunction] || undefined,
   };
 }
@@ -146,17 +273,15 @@ export interface UserEventsSettings extends FunctionSettings {
 }
 
 export function userEventsEnvironment(settings: UserEventsSettings): Record<string, string> {
-  return { ...functionEnvironment(settings), [FUNCTION_ENV.userPoolId]: settings.userPoolId, [FUNCTION_ENV.onUserDeleted]: settings.onUserDeleted };
+  const env = { ...functionEnvironment(settings), [FUNCTION_ENV.userPoolId]: settings.userPoolId };
+  put(env, "onUserDeleted", settings.onUserDeleted);
+  return env;
 }
 
 export function readUserEventsSettings(env: NodeJS.ProcessEnv): UserEventsSettings {
-  const onUserDeleted = env[FUNCTION_ENV.onUserDeleted] || "erase";
-  if (!(ON_USER_DELETED as readonly string[]).includes(onUserDeleted)) {
-    throw new Error(`${FUNCTION_ENV.onUserDeleted} is ${JSON.stringify(onUserDeleted)}; it must be one of ${ON_USER_DELETED.join(", ")}`);
-  }
   return {
     ...readFunctionSettings(env),
     userPoolId: required(env, FUNCTION_ENV.userPoolId, "the user pool"),
-    onUserDeleted: onUserDeleted as OnUserDeleted,
+    onUserDeleted: readSetting(env, "onUserDeleted"),
   };
 }

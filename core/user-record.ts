@@ -4,7 +4,6 @@
  * sandbox all build rows here, so a repaired row is exactly what the trigger
  * would have written.
  */
-import type { UserType } from "@aws-sdk/client-cognito-identity-provider";
 import { CORE_SYNC_FIELDS, DEFAULT_KEY_LAYOUT, fillTemplate, isWellFormedSub, keyNames, rowKey, type KeyLayout } from "./contract";
 
 /** What an attribute may hold as it arrives; anything but a string (or a boolean for *_verified) is refused. */
@@ -226,11 +225,23 @@ export function attributesFromList(list: ReadonlyArray<{ Name?: string; Value?: 
   return attributes;
 }
 
+/**
+ * What the mapping reads of a user as ListUsers (or AdminGetUser) returns it:
+ * the SDK's UserType, described here so the row mapping's types need no SDK.
+ */
+export interface ListedUser {
+  readonly Username?: string;
+  readonly Attributes?: ReadonlyArray<{ readonly Name?: string; readonly Value?: string }>;
+  readonly UserStatus?: string;
+  readonly Enabled?: boolean;
+  readonly UserLastModifiedDate?: Date;
+}
+
 /** A user's sub as ListUsers/AdminGetUser return it. */
-export const subOfUser = (user: UserType): string | undefined => user.Attributes?.find((a) => a.Name === "sub")?.Value;
+export const subOfUser = (user: ListedUser): string | undefined => user.Attributes?.find((a) => a.Name === "sub")?.Value;
 
 /** A ListUsers (or AdminGetUser) entry as the mapping reads users. */
-export const cognitoUserOf = (user: UserType, userPoolId: string): CognitoUser => ({
+export const cognitoUserOf = (user: ListedUser, userPoolId: string): CognitoUser => ({
   userName: user.Username ?? "",
   userPoolId,
   attributes: attributesFromList(user.Attributes),

@@ -3,6 +3,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { Construct } from "constructs";
 import { METRIC_DIMENSION, METRICS_NAMESPACE } from "../core/metrics";
+import type { AlarmName } from "./names";
 
 export interface AlarmsProps {
   /** Alarm names are `<prefix>-<what>`. */
@@ -35,7 +36,8 @@ export class Alarms extends Construct {
       this.topicArn = props.alarmTopicArn;
     }
     const actions = this.topicArn ? { alarmActions: [this.topicArn], okActions: [this.topicArn] } : {};
-    const alarm = (what: string, description: string, config: Omit<CloudwatchMetricAlarmConfig, "alarmName" | "alarmDescription" | "comparisonOperator" | "evaluationPeriods">) =>
+    // Every name is in lib/names.ts's ALARMS, so its length is checked at synth.
+    const alarm = (what: AlarmName, description: string, config: Omit<CloudwatchMetricAlarmConfig, "alarmName" | "alarmDescription" | "comparisonOperator" | "evaluationPeriods">) =>
       this.alarms.push(
         new CloudwatchMetricAlarm(this, what, {
           alarmName: `${props.namePrefix}-${what}`,

@@ -7,7 +7,8 @@
  */
 export { UserSync, type UserSyncProps } from "./user-sync";
 export { UserSyncStack, type UserSyncStackProps } from "./user-sync-stack";
-export { ConfigError, loadConfig, parseSettings, settingsTable, type LoadConfigOptions, type UserSyncConfig, type UserSyncSettings } from "./settings";
+export { ConfigError, loadConfig, parseSettings, type LoadConfigOptions } from "./settings/load";
+export type { BackendSettings, PackagingMode, RemoteBackendConfig, TableSettings, UserPoolSettings, UserSyncConfig, UserSyncSettings } from "./settings/props";
 export { resourceNames } from "./names";
 export { UsersTable, type TableAccess } from "./users-table";
 export type { PolicyStatement } from "./service-role";

@@ -6,7 +6,7 @@ import { resourceNames } from "./names";
 import { reconcileDefinition } from "./reconcile-definition";
 import { ScratchTable } from "./scratch-table";
 import { createServiceRole } from "./service-role";
-import type { UserSyncConfig } from "./settings";
+import type { UserSyncConfig } from "./settings/props";
 import { reconcileWorkerSpec } from "./specs";
 import type { UsersTable } from "./users-table";
 

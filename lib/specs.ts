@@ -7,7 +7,8 @@ import { COGNITO_TRIGGER_BUDGET_MS, customAttributeNames } from "../core/contrac
 import { functionEnvironment, reconcileWorkerEnvironment, userEventsEnvironment } from "../core/function-settings";
 import type { RowMapping } from "../core/user-record";
 import { resourceNames, type FunctionNames } from "./names";
-import { keyLayoutOf, type UserSyncConfig } from "./settings";
+import { keyLayoutOf } from "./settings/load";
+import type { UserSyncConfig } from "./settings/props";
 
 /** How rows are made, from the settings: what every function, the sandbox and the CLI use. */
 export function rowMapping(config: UserSyncConfig): RowMapping {

@@ -9,7 +9,7 @@ import { Construct } from "constructs";
 import { userEventsPattern } from "../core/user-events/cloudtrail";
 import { NodeFunction } from "./function/node-function";
 import { resourceNames } from "./names";
-import type { UserSyncConfig } from "./settings";
+import type { UserSyncConfig } from "./settings/props";
 import { userEventsSpec } from "./specs";
 import type { UsersTable } from "./users-table";
 

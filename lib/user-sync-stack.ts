@@ -1,7 +1,7 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import type { UserSyncConfig } from "./settings";
+import type { UserSyncConfig } from "./settings/props";
 import { UserSync } from "./user-sync";
 
 export interface UserSyncStackProps {

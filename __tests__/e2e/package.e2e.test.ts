@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
 const ROOT = resolve(__dirname, "../..");
-const PEERS = ["cdktf", "constructs", "@cdktf/provider-aws", "@cdktf/provider-archive"];
+const PEERS = ["cdktf", "constructs", "@cdktf/provider-aws", "@cdktf/provider-archive", "@types/node"];
 const TSC = join(ROOT, "node_modules/typescript/bin/tsc");
 const npm = (args: string[], cwd: string) => execFileSync("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], { cwd, encoding: "utf8", timeout: 240_000, stdio: ["ignore", "pipe", "pipe"] });
 
@@ -24,7 +24,10 @@ let project: string;
 let tarball: string;
 
 function typecheck(file: string): { status: number | null; output: string } {
-  const tsconfig = { compilerOptions: { target: "ES2022", module: "commonjs", moduleResolution: "node", strict: true, esModuleInterop: true, skipLibCheck: true, outDir: "out", types: [] }, files: [file] };
+  // The tsconfig `cdktf init` writes for TypeScript (ES2018, strict), but with skipLibCheck off:
+  // the shipped declarations must compile as a team's tsc sees them, whatever its settings.
+  const template = JSON.parse(readFileSync(join(ROOT, "node_modules/cdktf-cli/bundle/templates/typescript/tsconfig.json"), "utf8"));
+  const tsconfig = { compilerOptions: { ...template.compilerOptions, skipLibCheck: false, incremental: false, outDir: "out" }, files: [file] };
   writeFileSync(join(project, "tsconfig.json"), JSON.stringify(tsconfig));
   const res = spawnSync(process.execPath, [TSC, "-p", "."], { cwd: project, encoding: "utf8" });
   return { status: res.status, output: `${res.stdout}${res.stderr}` };
@@ -88,6 +91,33 @@ test("the app's own stack type-checks against the shipped declarations, and a mi
   const typo = typecheck("typo.ts");
   expect(typo.status).not.toBe(0);
   expect(typo.output).toContain("existng");
+});
+
+test("hovering a prop in the recipe shows its doc and @default, from the shipped declarations", () => {
+  const ts = require(join(ROOT, "node_modules/typescript")) as typeof import("typescript");
+  const file = join(project, "main.ts");
+  copyFileSync(join(ROOT, "examples/own-stack/main.ts"), file);
+  const source = readFileSync(file, "utf8");
+  const service = ts.createLanguageService({
+    getScriptFileNames: () => [file],
+    getScriptVersion: () => "1",
+    getScriptSnapshot: (f) => (existsSync(f) ? ts.ScriptSnapshot.fromString(readFileSync(f, "utf8")) : undefined),
+    getCurrentDirectory: () => project,
+    getCompilationSettings: () => ({ target: ts.ScriptTarget.ES2018, module: ts.ModuleKind.CommonJS, strict: true, types: ["node"] }),
+    getDefaultLibFileName: (options) => ts.getDefaultLibFilePath(options),
+    fileExists: ts.sys.fileExists,
+    readFile: ts.sys.readFile,
+    readDirectory: ts.sys.readDirectory,
+    directoryExists: ts.sys.directoryExists,
+    getDirectories: ts.sys.getDirectories,
+  });
+  const hover = (prop: string) => {
+    const info = service.getQuickInfoAtPosition(file, source.indexOf(`${prop}:`))!;
+    return { doc: ts.displayPartsToString(info.documentation), tags: (info.tags ?? []).map((t) => `@${t.name} ${ts.displayPartsToString(t.text)}`), declared: (info.displayParts ?? []).map((p) => p.text).join("") };
+  };
+  expect(hover("stage")).toEqual({ doc: expect.stringContaining("Stage name, 1–16 of a-z 0-9 -"), tags: ['@default "dev"'], declared: expect.stringContaining("stage?: string") });
+  expect(hover("attributeMap").tags).toEqual(["@default - standard attributes, camelCase"]);
+  expect(hover("partitionKeyValue").doc).toContain("How the partition key is made from the user");
 });
 
 test("synth with an existing pool and table: no pool, no users table, grants on the app's table, the prebuilt bundles, the app's provider and backend", () => {

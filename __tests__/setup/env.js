@@ -20,7 +20,8 @@ const MACHINE = ["USER_SYNC_TF_MIRROR", "USER_SYNC_TF_CLI_CONFIG"];
 for (const name of Object.keys(process.env)) if (name.startsWith("USER_SYNC_") && !MACHINE.includes(name)) delete process.env[name];
 const dir = join(tmpdir(), "user-sync-tests");
 mkdirSync(dir, { recursive: true });
-const emptyConfig = join(dir, "empty.config.json");
+// One per worker process: workers start at once, and one must never read another's half-written file.
+const emptyConfig = join(dir, `empty.config-${process.pid}.json`);
 writeFileSync(emptyConfig, "{}\n");
 process.env.USER_SYNC_CONFIG = emptyConfig;
 // An empty working directory: nothing a test or a CLI it starts resolves from the working

@@ -4,7 +4,7 @@ import { AssetType, Fn, TerraformAsset, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { utimesSync } from "node:fs";
 import { join } from "node:path";
-import { settingDefault, type PackagingMode } from "../settings";
+import type { PackagingMode } from "../settings/props";
 import { DIST_DIR, functionBundle } from "./bundle";
 
 export interface FunctionCodeProps {
@@ -13,9 +13,8 @@ export interface FunctionCodeProps {
   /**
    * "archive": the archive provider's archive_file zips at plan time.
    * "asset": cdktf zips at synth; needs no archive provider (air-gapped mirrors).
-   * @default settingDefault("packaging")
    */
-  readonly packaging?: PackagingMode;
+  readonly packaging: PackagingMode;
   /** esbuild writes `<bundleRoot>/<entry>/index.mjs`. @default dist */
   readonly bundleRoot?: string;
 }
@@ -56,7 +55,7 @@ export class FunctionCode extends Construct {
     }
     this.bundleBytes = bundle.bytes;
 
-    if ((props.packaging ?? settingDefault("packaging")) === "asset") {
+    if (props.packaging === "asset") {
       const zip = new TerraformAsset(this, "zip", { path: bundle.outdir, type: AssetType.ARCHIVE });
       this.path = zip.path;
       this.sourceCodeHash = Fn.filebase64sha256(zip.path);

@@ -4,7 +4,7 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { Construct } from "constructs";
 import type { FunctionNames } from "../names";
 import { createServiceRole, type PolicyStatement } from "../service-role";
-import { settingDefault, type PackagingMode } from "../settings";
+import type { PackagingMode } from "../settings/props";
 import { BUNDLE_HANDLER } from "./bundle";
 import { FunctionCode } from "./function-code";
 
@@ -21,12 +21,11 @@ export interface NodeFunctionProps {
   readonly environment?: Record<string, string>;
   /** @default 3 (Lambda's default) */
   readonly timeoutSeconds?: number;
-  /** @default settingDefault("functionMemoryMb") */
-  readonly memoryMb?: number;
-  /** @default settingDefault("logRetentionDays") */
-  readonly logRetentionDays?: number;
-  /** @default settingDefault("packaging") */
-  readonly packaging?: PackagingMode;
+  readonly memoryMb: number;
+  /** One of CloudWatch Logs' retention values. */
+  readonly logRetentionDays: number;
+  /** How the bundle is zipped (see FunctionCode). */
+  readonly packaging: PackagingMode;
   /** esbuild writes `<bundleRoot>/<entry>/index.mjs`. @default dist */
   readonly bundleRoot?: string;
 }
@@ -48,7 +47,7 @@ export class NodeFunction extends Construct {
 
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       name: props.names.logGroup,
-      retentionInDays: props.logRetentionDays ?? settingDefault("logRetentionDays"),
+      retentionInDays: props.logRetentionDays,
     });
 
     const { role, policy } = createServiceRole(this, {
@@ -77,7 +76,7 @@ export class NodeFunction extends Construct {
       filename: this.code.path,
       sourceCodeHash: this.code.sourceCodeHash,
       timeout: props.timeoutSeconds ?? 3,
-      memorySize: props.memoryMb ?? settingDefault("functionMemoryMb"),
+      memorySize: props.memoryMb,
       loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
       environment: props.environment && Object.keys(props.environment).length > 0 ? { variables: props.environment } : undefined,
       // The log group must exist first, or Lambda creates one with no retention.
