@@ -1,57 +1,69 @@
 /**
- * Dependencies run one way: tools and functions -> core; lib -> core; the
- * runtime (core/, functions/) never loads deploy-time code, and lib/ never
- * imports a function's code (it bundles functions by path).
+ * The architecture as rules (.dependency-cruiser.cjs, checked by
+ * dependency-cruiser): one-way layers, a runtime that never loads deploy-time
+ * code, core features that do not reach into each other, no import cycles.
+ * Also: each rule really fires, shown on a small tree of wrong-way imports.
  */
-import { execFileSync } from "node:child_process";
-import { readFileSync, realpathSync } from "node:fs";
-import { dirname, join, normalize, relative } from "node:path";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
 import { ROOT } from "./helpers/cli";
 
-const SPECIFIER = /(?:from\s+|require\(\s*|import\(\s*)["']([^"']+)["']/g;
+const DEPCRUISE = join(ROOT, "node_modules/dependency-cruiser/bin/dependency-cruise.mjs");
 
-/** Every import of a file: project paths as "dir/…", packages by name. */
-export function importsOf(file: string, source: string): string[] {
-  return [...source.matchAll(SPECIFIER)].map(([, spec]) => (spec.startsWith(".") ? normalize(join(dirname(file), spec)) : spec));
+/** dependency-cruiser's violations for these paths, with the project's rules. */
+function violations(cwd: string, paths: string[]): Array<{ rule: string; from: string; to: string }> {
+  const res = spawnSync(process.execPath, [DEPCRUISE, "--config", join(ROOT, ".dependency-cruiser.cjs"), "--output-type", "json", ...paths], { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (!res.stdout) throw new Error(`dependency-cruiser failed: ${res.stderr}`);
+  return JSON.parse(res.stdout).summary.violations.map((v: any) => ({ rule: v.rule.name, from: v.from, to: v.to }));
 }
 
-const RUNTIME_FORBIDDEN = [/^lib\//, /^tools\//, /^scripts\//, /^__tests__\//, /^cdktf($|\/)/, /^esbuild($|\/)/, /^constructs($|\/)/, /^@cdktf\//, /^zod($|\/)/];
-
-/** What a file may not import, by where it lives. */
-export function violations(file: string, imports: readonly string[]): string[] {
-  const forbidden = file.startsWith("core/")
-    ? [...RUNTIME_FORBIDDEN, /^functions\//]
-    : file.startsWith("functions/")
-      ? RUNTIME_FORBIDDEN
-      : file.startsWith("lib/")
-        ? [/^functions\//, /^tools\//, /^scripts\//, /^__tests__\//]
-        : [];
-  return imports.filter((i) => forbidden.some((f) => f.test(i))).map((i) => `${file} imports ${i}`);
-}
-
-const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "core", "functions", "lib"], { cwd: ROOT, encoding: "utf8" })
-  .split("\n")
-  .filter((f) => f.endsWith(".ts"));
-
-test("the layers exist", () => {
-  expect(files).toEqual(expect.arrayContaining(["core/contract.ts", "functions/post-confirmation/handler.ts", "lib/user-sync-stack.ts"]));
+test("the project follows every rule: no cycle, one-way layers, core features apart", () => {
+  expect(violations(ROOT, ["core", "functions", "lib", "tools", "main.ts"])).toEqual([]);
 });
 
-test("no module in core/ or functions/ imports lib/, tools/, cdktf or esbuild, and lib/ never imports functions/", () => {
-  const found = files.flatMap((f) => violations(f, importsOf(f, readFileSync(join(ROOT, f), "utf8"))));
-  expect(found).toEqual([]);
+test("each rule fires on the import it forbids", () => {
+  const dir = mkdtempSync(join(tmpdir(), "user-sync-arch-"));
+  const files: Record<string, string> = {
+    "core/uses-lib.ts": 'import { x } from "../lib/thing";\nexport const y = x;',
+    "core/log.ts": 'import { z } from "./reconcile/engine";\nexport const w = z;',
+    "core/reconcile/engine.ts": 'import { e } from "../user-events/apply";\nexport const z = e;',
+    "core/user-events/apply.ts": "export const e = 1;",
+    "functions/one/handler.ts": 'import { h } from "../two/handler";\nimport "../../tools/cli";\nexport const g = h;',
+    "functions/two/handler.ts": "export const h = 1;",
+    "lib/thing.ts": 'import "../functions/one/handler";\nexport const x = 1;',
+    "tools/cli.ts": 'import { b } from "./b";\nexport const a = b;',
+    "tools/b.ts": 'import { a } from "./cli";\nexport const b = a;',
+    "tsconfig.json": JSON.stringify({ compilerOptions: { module: "commonjs", moduleResolution: "node" } }),
+  };
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    writeFileSync(join(dir, file), text);
+  }
+  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+  const found = violations(dir, ["core", "functions", "lib", "tools"]).map((v) => `${v.rule}: ${v.from} -> ${v.to}`);
+  expect(found).toEqual(
+    expect.arrayContaining([
+      "core-is-runtime-only: core/uses-lib.ts -> lib/thing.ts",
+      "core-shared-modules-know-no-feature: core/log.ts -> core/reconcile/engine.ts",
+      "core-features-stay-apart: core/reconcile/engine.ts -> core/user-events/apply.ts",
+      "functions-are-thin: functions/one/handler.ts -> functions/two/handler.ts",
+      "functions-are-thin: functions/one/handler.ts -> tools/cli.ts",
+      "lib-does-not-import-functions-or-tools: lib/thing.ts -> functions/one/handler.ts",
+      "no-circular: tools/b.ts -> tools/cli.ts",
+    ]),
+  );
 });
 
-test("the rule catches each kind of wrong-way import", () => {
-  const check = (file: string, source: string) => violations(file, importsOf(file, source));
-  expect(check("core/x.ts", 'import { a } from "../lib/settings";')).toEqual(["core/x.ts imports lib/settings"]);
-  expect(check("functions/f/handler.ts", 'import { a } from "../../tools/local/clients";')).toEqual(["functions/f/handler.ts imports tools/local/clients"]);
-  expect(check("functions/f/handler.ts", 'const { App } = require("cdktf");')).toEqual(["functions/f/handler.ts imports cdktf"]);
-  expect(check("core/x.ts", 'import("esbuild")')).toEqual(["core/x.ts imports esbuild"]);
-  expect(check("core/x.ts", 'import { h } from "../functions/post-confirmation/handler";')).toEqual(["core/x.ts imports functions/post-confirmation/handler"]);
-  expect(check("lib/x.ts", 'import { h } from "../functions/post-confirmation/handler";')).toEqual(["lib/x.ts imports functions/post-confirmation/handler"]);
-  expect(check("lib/x.ts", 'import { a } from "../core/contract";')).toEqual([]);
-  expect(check("functions/f/handler.ts", 'import { a } from "../../core/contract";')).toEqual([]);
+test("no file over 300 lines in core/, lib/, functions/ or tools/, but the generated props", () => {
+  const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "core", "lib", "functions", "tools"], { cwd: ROOT, encoding: "utf8" })
+    .split("\n")
+    .filter((f) => f.endsWith(".ts") && existsSync(join(ROOT, f)));
+  const long = files
+    .map((f) => [f, readFileSync(join(ROOT, f), "utf8").split("\n").length] as const)
+    .filter(([f, lines]) => lines > 300 && f !== "lib/settings/props.ts");
+  expect(long).toEqual([]);
 });
 
 test("one copy of the SDK core in the install, however many clients", () => {

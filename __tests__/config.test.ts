@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_ATTRIBUTE_MAP } from "../core/contract";
+import { DEFAULT_ATTRIBUTE_MAP } from "../core/row-fields";
 import { resourceNames } from "../lib/names";
 import { ConfigError, loadConfig, parseSettings, SETTINGS, settingsTable } from "../lib/settings";
 import { postConfirmationSpec } from "../lib/specs";

@@ -8,14 +8,14 @@ import { mkdtempSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_ATTRIBUTE_MAP } from "../core/contract";
+import { DEFAULT_ATTRIBUTE_MAP } from "../core/row-fields";
 import { buildUserRecord } from "../core/user-record";
 import { bundleFunction } from "../lib/function/bundle";
 import { loadConfig } from "../lib/settings";
 import { postConfirmationSpec, usersTableSpec } from "../lib/specs";
 import { localDynamoDBClient } from "../tools/local/clients";
-import { createTable, startLocalDynamoDB, type LocalDynamoDB } from "../tools/local/dynamodb";
-import { startLambdaRunner, type LambdaRunner } from "../tools/local/lambda-runner";
+import { createTable, startLocalDynamoDB, type LocalDynamoDB } from "../tools/local/stand-ins/dynamodb";
+import { startLambdaRunner, type LambdaRunner } from "../tools/local/stand-ins/lambda-runner";
 import { createTableInput } from "../tools/local/resources";
 import { cognitoLocalEvent, dzoneStyleEvent, uniqueEvent } from "./fixtures/events";
 

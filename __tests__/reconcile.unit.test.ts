@@ -10,13 +10,13 @@ import { BatchGetItemCommand, PutItemCommand, ScanCommand, type DynamoDBClient }
 import { createServer, type Socket } from "node:net";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { BATCH_CLIENT, createCognitoClient, type ClientProfile } from "../core/clients";
-import { DEFAULT_ATTRIBUTE_MAP } from "../core/contract";
+import { DEFAULT_ATTRIBUTE_MAP } from "../core/row-fields";
 import { backoffMs, RateLimiter } from "../core/reconcile/pacing";
 import { reconcile, type ReconcileOptions } from "../core/reconcile/engine";
 import type { BackupEntry } from "../core/reconcile/orphans";
 import { LOCAL_CREDENTIALS, localDynamoDBClient } from "../tools/local/clients";
-import { createTable, startLocalDynamoDB, type LocalDynamoDB } from "../tools/local/dynamodb";
-import { startPagedCognito, type PagedCognito, type PagedCognitoOptions } from "../tools/local/paged-cognito";
+import { createTable, startLocalDynamoDB, type LocalDynamoDB } from "../tools/local/stand-ins/dynamodb";
+import { startPagedCognito, type PagedCognito, type PagedCognitoOptions } from "../tools/local/stand-ins/paged-cognito";
 import { scanAll } from "./helpers/sandbox";
 
 const POOL = "us-east-1_Mock123";

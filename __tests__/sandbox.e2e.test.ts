@@ -193,12 +193,12 @@ test("a port already in use fails at once with a message naming it", async () =>
 describe("the sandbox does not answer web pages", () => {
   const invokeUrl = () => `${sandbox.lambda.endpoint}/2015-03-31/functions/${sandbox.functionName}/invocations`;
   /** A raw request, so the Host header is ours to set (fetch would not let us). */
-  function raw(url: string, options: { method: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
+  function raw(url: string, options: { method: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
     return new Promise((resolve, reject) => {
       const req = httpRequest(url, { method: options.method, headers: options.headers }, (res) => {
         let body = "";
         res.on("data", (d) => (body += d));
-        res.on("end", () => resolve({ status: res.statusCode!, body }));
+        res.on("end", () => resolve({ status: res.statusCode!, body, headers: res.headers }));
       });
       req.on("error", reject);
       req.end(options.body);
@@ -214,6 +214,49 @@ describe("the sandbox does not answer web pages", () => {
     }
     expect(await sandbox.lambda.invocations()).toEqual([]);
     expect(await row("csrf-sub")).toBeUndefined();
+  });
+
+  /** What any SDK sends; the stand-ins check that it is there, not what it signs. */
+  const signed = { authorization: "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0", "x-amz-date": "20260101T000000Z" };
+  /** Every endpoint the sandbox advertises (and Cognito's own, behind the tap), with a request each understands. */
+  const endpoints = () => [
+    { name: "DynamoDB", url: sandbox.dynamodb.endpoint, type: "application/x-amz-json-1.0", target: "DynamoDB_20120810.ListTables", body: "{}", secret: sandbox.tableName },
+    { name: "Cognito (through the event tap)", url: sandbox.endpointEnv.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, type: "application/x-amz-json-1.1", target: "AWSCognitoIdentityProviderService.ListUserPools", body: '{"MaxResults":10}', secret: sandbox.userPoolId },
+    { name: "Cognito (cognito-local itself)", url: sandbox.cognito.endpoint, type: "application/x-amz-json-1.1", target: "AWSCognitoIdentityProviderService.ListUserPools", body: '{"MaxResults":10}', secret: sandbox.userPoolId },
+    { name: "Lambda", url: invokeUrl(), type: "application/json", target: "", body: "{}", secret: "" },
+    { name: "Step Functions", url: sandbox.endpointEnv.AWS_ENDPOINT_URL_SFN, type: "application/x-amz-json-1.0", target: "AWSStepFunctions.ListExecutions", body: JSON.stringify({ stateMachineArn: sandbox.stateMachineArn }), secret: "executions" },
+  ];
+
+  test("every endpoint: the right request is served (the control for the refusals below)", async () => {
+    for (const e of endpoints().filter((x) => x.secret)) {
+      const res = await raw(e.url, { method: "POST", headers: { ...signed, "content-type": e.type, "x-amz-target": e.target }, body: e.body });
+      expect([e.name, res.status, res.body.includes(e.secret)]).toEqual([e.name, 200, true]);
+    }
+  });
+
+  test("every endpoint refuses a foreign Host (DNS rebinding), a foreign Origin, a CORS preflight and a body type a page can send, and grants no CORS", async () => {
+    await sandbox.lambda.clearInvocations();
+    for (const e of endpoints()) {
+      const json = { ...signed, "content-type": e.type, "x-amz-target": e.target };
+      const rebind = await raw(e.url, { method: "POST", headers: { ...json, host: "rebind.evil.example" }, body: e.body });
+      const origin = await raw(e.url, { method: "POST", headers: { ...json, origin: "https://evil.example" }, body: e.body });
+      const preflight = await raw(e.url, { method: "OPTIONS", headers: { origin: "https://evil.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type,x-amz-target" } });
+      const plain = await raw(e.url, { method: "POST", headers: { "content-type": "text/plain", "x-amz-target": e.target }, body: e.body });
+      for (const [what, res, status] of [["Host", rebind, 403], ["Origin", origin, 403], ["preflight", preflight, 403], ["text/plain", plain, 415]] as const) {
+        expect([e.name, what, res.status]).toEqual([e.name, what, status]);
+        expect([e.name, what, res.headers["access-control-allow-origin"]]).toEqual([e.name, what, undefined]);
+        if (e.secret) expect([e.name, what, res.body.includes(e.secret)]).toEqual([e.name, what, false]);
+      }
+    }
+    // Nothing ran: a refused request never reaches a function.
+    expect(await sandbox.lambda.invocations()).toEqual([]);
+  });
+
+  test("a loopback Origin (a developer's own page on localhost) is served, still without a CORS grant", async () => {
+    const e = endpoints()[0];
+    const res = await raw(e.url, { method: "POST", headers: { ...signed, "content-type": e.type, "x-amz-target": e.target, origin: "http://localhost:3000" }, body: e.body });
+    expect(res.status).toBe(200);
+    expect(res.headers["access-control-allow-origin"]).toBeUndefined();
   });
 
   test("a foreign Host header (DNS rebinding) is refused by the runner and by Cognito's code mailbox", async () => {

@@ -2,7 +2,7 @@
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { applyUserEvent } from "../core/user-events/apply";
 import { HIDDEN, parseUserEvent, USER_EVENT_NAMES, userEventsPattern } from "../core/user-events/cloudtrail";
-import { matchesPattern } from "../tools/local/event-pattern";
+import { matchesPattern } from "../tools/local/stand-ins/event-pattern";
 import { adminEvent, FIXTURE_POOL, HOSTED_UI_CONFIRM, SUB, tokenEvent } from "./fixtures/cloudtrail-events";
 
 describe("parseUserEvent", () => {

@@ -1,4 +1,5 @@
-import { DEFAULT_ATTRIBUTE_MAP, layoutIsDistinctive, subOfKey } from "../core/contract";
+import { layoutIsDistinctive, subOfKey } from "../core/row-key";
+import { DEFAULT_ATTRIBUTE_MAP } from "../core/row-fields";
 import { functionEnvironment, readFunctionSettings } from "../core/function-settings";
 import { attributesFromList, buildUserRecord, diffSyncOwned, InvalidUserError, personalFields, syncOwnedFields, syncOwnedValues } from "../core/user-record";
 import { createIfAbsentInput } from "../core/user-store";

@@ -6,8 +6,28 @@
  * `encode`, and the function reads it back with `decode` and the same rule,
  * so nothing the schema accepts can make a function refuse to start.
  */
-import { attributeMapProblems, DEFAULT_ATTRIBUTE_MAP, DEFAULT_KEY_LAYOUT, FUNCTION_ENV, keyLayoutProblems, ON_USER_DELETED, type KeyLayout, type OnUserDeleted } from "./contract";
+import { attributeMapProblems, DEFAULT_ATTRIBUTE_MAP } from "./row-fields";
+import { DEFAULT_KEY_LAYOUT, keyLayoutProblems, type KeyLayout } from "./row-key";
 import type { RowMapping } from "./user-record";
+
+/**
+ * Environment variables the functions read that are not user settings (those
+ * are declared with their setting in function-settings.ts).
+ */
+export const FUNCTION_ENV = {
+  tableName: "USERS_TABLE_NAME",
+  keyLayout: "USERS_TABLE_KEY_LAYOUT",
+  userPoolId: "USER_POOL_ID",
+  scratchTableName: "SCRATCH_TABLE_NAME",
+  postConfirmationFunction: "POST_CONFIRMATION_FUNCTION",
+} as const;
+
+/** What happens to a deleted user's row: erase its personal fields (default), delete it, or keep it. */
+export const ON_USER_DELETED = ["erase", "delete", "keep"] as const;
+export type OnUserDeleted = (typeof ON_USER_DELETED)[number];
+
+/** Cognito waits at most this long for a trigger. */
+export const COGNITO_TRIGGER_BUDGET_MS = 5_000;
 
 /** One setting a function reads from its environment. */
 export interface FunctionSetting<T> {

@@ -1,5 +1,3 @@
-import type { EventOutcome } from "./user-events/apply";
-
 /**
  * One JSON line per event. The field list is closed on purpose: no raw event,
  * email, name or phone number can reach the logs through here.
@@ -10,7 +8,8 @@ export interface LogFields {
   /** A Cognito API call's name (user events). */
   readonly eventName?: string;
   readonly eventId?: string;
-  readonly outcome?: "created" | "exists" | "skipped" | "failed" | EventOutcome | "ignored" | "malformed";
+  /** What happened, in a word each function defines (created, exists, refreshed, erased, malformed, ...). */
+  readonly outcome?: string;
   readonly latencyMs?: number;
   readonly errorName?: string;
   readonly errorMessage?: string;

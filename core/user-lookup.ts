@@ -5,7 +5,7 @@
  * deletes or erases asks it too, and only "not found" ever counts as gone.
  */
 import { AdminGetUserCommand, ListUsersCommand, type CognitoIdentityProviderClient, type UserType } from "@aws-sdk/client-cognito-identity-provider";
-import { isWellFormedSub, MalformedInputError } from "./contract";
+import { isWellFormedSub, MalformedInputError } from "./row-key";
 import { subOfUser } from "./user-record";
 
 type Cognito = Pick<CognitoIdentityProviderClient, "send">;

@@ -4,7 +4,8 @@
  * sandbox all build rows here, so a repaired row is exactly what the trigger
  * would have written.
  */
-import { CORE_SYNC_FIELDS, DEFAULT_KEY_LAYOUT, fillTemplate, isWellFormedSub, keyNames, rowKey, type KeyLayout } from "./contract";
+import { layoutOf, fillTemplate, isWellFormedSub, keyNames, rowKey, type KeyLayout } from "./row-key";
+import { CORE_SYNC_FIELDS } from "./row-fields";
 
 /** What an attribute may hold as it arrives; anything but a string (or a boolean for *_verified) is refused. */
 export type AttributeValue = unknown;
@@ -126,7 +127,7 @@ export const TOMBSTONE_FIELDS = ["deletedAt", "_deleted", "_ttl"] as const;
 
 /** Every field sync reads back from a row to decide what to write: the key, the sync-owned fields and the tombstone. */
 export function syncReadFields(mapping: RowMapping): string[] {
-  return [...new Set([...keyNames(mapping.keyLayout ?? DEFAULT_KEY_LAYOUT), ...syncOwnedFields(mapping), ...TOMBSTONE_FIELDS])];
+  return [...new Set([...keyNames(layoutOf(mapping)), ...syncOwnedFields(mapping), ...TOMBSTONE_FIELDS])];
 }
 
 /** The personal fields a deleted user's row must lose (`erase`): every sync-owned field but the pool and `enabled`. */
@@ -167,7 +168,7 @@ export function syncOwnedValues(user: CognitoUser, mapping: RowMapping): UserRec
 export function buildUserRecord(user: CognitoUser, options: UserRecordOptions): UserRecord {
   const sub = subOf(user);
   const timestamp = options.now.toISOString();
-  const record: UserRecord = { ...rowKey(options.keyLayout ?? DEFAULT_KEY_LAYOUT, sub), ...syncOwnedValues(user, options) };
+  const record: UserRecord = { ...rowKey(layoutOf(options), sub), ...syncOwnedValues(user, options) };
   // Absent means enabled, so a repaired row is what the trigger writes.
   if (record[ENABLED_FIELD] === true) delete record[ENABLED_FIELD];
   record.createdAt = timestamp;

@@ -14,7 +14,7 @@ import {
   type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import { DEFAULT_KEY_LAYOUT, type KeyLayout } from "./contract";
+import { DEFAULT_KEY_LAYOUT, type KeyLayout } from "./row-key";
 import type { RowDiff, UserRecord } from "./user-record";
 
 export type WriteOutcome = "created" | "exists";

@@ -12,4 +12,4 @@ export type { BackendSettings, PackagingMode, RemoteBackendConfig, TableSettings
 export { resourceNames } from "./names";
 export { UsersTable, type TableAccess } from "./users-table";
 export type { PolicyStatement } from "./service-role";
-export type { KeyLayout } from "../core/contract";
+export type { KeyLayout } from "../core/row-key";

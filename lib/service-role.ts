@@ -50,7 +50,7 @@ export function mergeStatements(statements: readonly PolicyStatement[]): PolicyS
  * document (readable in a plan). Created directly in `scope` (ids "role",
  * "policy-document", "policy"), so Terraform addresses stay stable.
  */
-export function createServiceRole(scope: Construct, props: ServiceRoleProps): { role: IamRole; policy: IamRolePolicy } {
+export function createServiceRole(scope: Construct, props: ServiceRoleProps): { role: IamRole; policy: IamRolePolicy; document: DataAwsIamPolicyDocument } {
   const role = new IamRole(scope, "role", {
     name: props.roleName,
     assumeRolePolicy: JSON.stringify({
@@ -69,5 +69,5 @@ export function createServiceRole(scope: Construct, props: ServiceRoleProps): { 
   // readable in `terraform plan` even while the ARNs are still unknown.
   const document = new DataAwsIamPolicyDocument(scope, "policy-document", { statement: mergeStatements(props.statements) });
   const policy = new IamRolePolicy(scope, "policy", { name: props.policyName, role: role.id, policy: document.json });
-  return { role, policy };
+  return { role, policy, document };
 }

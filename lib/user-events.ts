@@ -7,17 +7,24 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { Construct } from "constructs";
 import { userEventsPattern } from "../core/user-events/cloudtrail";
+import type { DeletedRow } from "../core/user-events/deletion";
 import { NodeFunction } from "./function/node-function";
-import { resourceNames } from "./names";
-import type { UserSyncConfig } from "./settings/props";
-import { userEventsSpec } from "./specs";
+import type { PackagingMode } from "./settings/props";
+import type { FunctionSpec } from "./specs";
 import type { UsersTable } from "./users-table";
 
 export interface UserEventsProps {
-  readonly config: UserSyncConfig;
+  /** The user-events function as it runs (entry, names, environment, timeout, memory): lib/specs' userEventsSpec. */
+  readonly fn: FunctionSpec;
   readonly table: UsersTable;
   /** The pool whose users' rows follow their changes and deletes. */
   readonly userPool: { readonly id: string; readonly arn: string };
+  /** The EventBridge rule and the dead-letter queue. */
+  readonly names: { readonly rule: string; readonly deadLetterQueue: string };
+  /** What a deleted user's row becomes: only "delete" grants DeleteItem. */
+  readonly deletedRow: DeletedRow;
+  readonly logRetentionDays: number;
+  readonly packaging: PackagingMode;
   /** esbuild writes `<bundleRoot>/<function>/index.mjs`. @default dist */
   readonly bundleRoot?: string;
 }
@@ -42,27 +49,23 @@ export class UserEvents extends Construct {
 
   constructor(scope: Construct, id: string, props: UserEventsProps) {
     super(scope, id);
-    const { config } = props;
-    const names = resourceNames(config);
-
     this.deadLetterQueue = new SqsQueue(this, "dead-letters", {
-      name: names.userEventsDeadLetterQueue,
+      name: props.names.deadLetterQueue,
       sqsManagedSseEnabled: true,
       messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
     });
 
-    // DeleteItem only when deletes really delete (under Amplify conflict detection a delete is an update).
-    const deletes = config.onUserDeleted === "delete" && !(config.amplifyTypename && config.amplifyConflictDetection);
     this.function = new NodeFunction(this, "function", {
-      ...userEventsSpec(config, props.userPool.id),
+      ...props.fn,
       statements: [
-        ...props.table.grant("get", "create", "update", ...(deletes ? (["delete"] as const) : [])),
+        // DeleteItem only when deletes really delete (under Amplify conflict detection a delete is an update).
+        ...props.table.grant("get", "create", "update", ...(props.deletedRow === "delete" ? (["delete"] as const) : [])),
         { sid: "ReadPoolUsers", effect: "Allow", actions: ["cognito-idp:AdminGetUser", "cognito-idp:ListUsers"], resources: [props.userPool.arn] },
         // Lambda's on-failure destination sends with the function's role.
         { sid: "DeadLetterFailedEvents", effect: "Allow", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.arn] },
       ],
-      logRetentionDays: config.logRetentionDays,
-      packaging: config.packaging,
+      logRetentionDays: props.logRetentionDays,
+      packaging: props.packaging,
       bundleRoot: props.bundleRoot,
     });
 
@@ -74,7 +77,7 @@ export class UserEvents extends Construct {
     });
 
     this.rule = new CloudwatchEventRule(this, "rule", {
-      name: names.userEventsRule,
+      name: props.names.rule,
       description: "Cognito calls that change or remove a user (via CloudTrail): the Users row follows",
       eventPattern: JSON.stringify(userEventsPattern()),
     });

@@ -1,14 +1,15 @@
-import { Fn, Lazy } from "cdktf";
+import { Fn } from "cdktf";
 import { Construct } from "constructs";
+import { deletedRow } from "../core/user-events/deletion";
 import { Alarms } from "./alarms";
 import { CloudTrailLog } from "./cloud-trail";
 import { ExistingUserPool } from "./existing-user-pool";
 import { NodeFunction } from "./function/node-function";
 import { resourceNames } from "./names";
-import { ReconcileSchedule } from "./reconcile-schedule";
+import { ScheduledReconcile, type StackLocation } from "./scheduled-reconcile";
 import { parseSettings } from "./settings/load";
 import type { UserSyncConfig, UserSyncSettings } from "./settings/props";
-import { postConfirmationSpec, userPoolSpec, usersTableSpec } from "./specs";
+import { postConfirmationSpec, reconcileWorkerSpec, userEventsSpec, userPoolSpec, usersTableSpec } from "./specs";
 import { UserPool } from "./user-pool";
 import { UserEvents } from "./user-events";
 import { UsersTable } from "./users-table";
@@ -40,7 +41,7 @@ export class UserSync extends Construct {
   readonly userPoolArn: string;
   /** The app client of a pool this stack created. */
   readonly userPoolClientId?: string;
-  readonly reconcile: ReconcileSchedule;
+  readonly reconcile: ScheduledReconcile;
   /** Deletes and changes within seconds; undefined when `userEvents` is false. */
   readonly userEvents?: UserEvents;
   /** The trail this stack created (`cloudTrail: "create"`). */
@@ -52,60 +53,58 @@ export class UserSync extends Construct {
     const { bundleRoot, ...settings } = props;
     const config = (this.config = parseSettings(settings));
     const names = resourceNames(config);
+    const functionOptions = { logRetentionDays: config.logRetentionDays, packaging: config.packaging, bundleRoot };
 
-    // Known once the first role exists; every ARN built from names uses them.
-    let anchorArn: string | undefined;
-    const account = Lazy.stringValue({ produce: () => accountOf(anchorArn!) });
-    const partition = Lazy.stringValue({ produce: () => partitionOf(anchorArn!) });
+    // The trigger's role comes first: its ARN gives the account and partition every other ARN is
+    // built from (no API-calling data source, so synth and an offline plan need no AWS access).
+    this.postConfirmation = new NodeFunction(this, "post-confirmation", { ...postConfirmationSpec(config), ...functionOptions });
+    const location: StackLocation = { partition: partitionOf(this.postConfirmation.role.arn), region: config.region, account: accountOf(this.postConfirmation.role.arn) };
 
-    this.table = new UsersTable(this, "users-table", { spec: usersTableSpec(config), location: { partition, region: config.region, account } });
-
-    this.postConfirmation = new NodeFunction(this, "post-confirmation", {
-      ...postConfirmationSpec(config),
-      statements: this.table.grant("create"),
-      logRetentionDays: config.logRetentionDays,
-      packaging: config.packaging,
-      bundleRoot,
-    });
-    anchorArn = this.postConfirmation.role.arn;
+    this.table = new UsersTable(this, "users-table", { spec: usersTableSpec(config), location });
+    this.postConfirmation.addToRolePolicy(...this.table.grant("create"));
 
     const trigger = { functionName: this.postConfirmation.function.functionName, functionArn: this.postConfirmation.function.arn };
     if (config.userPool.existing) {
       const pool = new ExistingUserPool(this, "existing-user-pool", {
         userPoolId: config.userPool.existing,
         postConfirmation: trigger,
-        partition,
-        region: config.region,
-        sourceAccount: account,
+        partition: location.partition,
+        region: location.region,
+        sourceAccount: location.account,
       });
       this.userPoolId = pool.id;
       this.userPoolArn = pool.arn;
     } else {
-      this.userPool = new UserPool(this, "user-pool", { spec: userPoolSpec(config), postConfirmation: trigger, sourceAccount: account });
+      this.userPool = new UserPool(this, "user-pool", { spec: userPoolSpec(config), postConfirmation: trigger, sourceAccount: location.account });
       this.userPoolId = this.userPool.pool.id;
       this.userPoolArn = this.userPool.pool.arn;
       this.userPoolClientId = this.userPool.client.id;
     }
+    const userPool = { id: this.userPoolId, arn: this.userPoolArn };
 
-    this.reconcile = new ReconcileSchedule(this, "reconcile", {
-      config,
+    this.reconcile = new ScheduledReconcile(this, "reconcile", {
+      ...functionOptions,
+      worker: reconcileWorkerSpec(config, this.userPoolId),
       table: this.table,
-      userPool: { id: this.userPoolId, arn: this.userPoolArn },
-      account,
-      partition,
-      bundleRoot,
+      userPool,
+      names: { stateMachine: names.reconcileStateMachine, stateMachineRole: names.reconcileStateMachineRole, schedule: names.reconcileSchedule, schedulerRole: names.reconcileSchedulerRole, scratchTable: names.scratchTable },
+      location,
+      prune: config.reconcilePrune,
+      schedule: config.reconcileSchedule === "off" ? undefined : { expression: config.reconcileSchedule, timezone: config.reconcileScheduleTimezone },
+      kmsKeyArn: config.kmsKeyArn,
     });
 
     if (config.userEvents) {
-      this.userEvents = new UserEvents(this, "user-events", { config, table: this.table, userPool: { id: this.userPoolId, arn: this.userPoolArn }, bundleRoot });
+      this.userEvents = new UserEvents(this, "user-events", {
+        ...functionOptions,
+        fn: userEventsSpec(config, this.userPoolId),
+        table: this.table,
+        userPool,
+        names: { rule: names.userEventsRule, deadLetterQueue: names.userEventsDeadLetterQueue },
+        deletedRow: deletedRow(config.onUserDeleted, Boolean(config.amplifyTypename && config.amplifyConflictDetection)),
+      });
       if (config.cloudTrail === "create") {
-        this.cloudTrail = new CloudTrailLog(this, "cloud-trail", {
-          trailName: names.trail,
-          bucketPrefix: names.trailBucketPrefix,
-          partition,
-          region: config.region,
-          account,
-        });
+        this.cloudTrail = new CloudTrailLog(this, "cloud-trail", { trailName: names.trail, bucketPrefix: names.trailBucketPrefix, ...location });
       }
     }
 

@@ -14,7 +14,7 @@ import {
   type UserPoolType,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { execFile } from "node:child_process";
-import { localFunctionArn } from "../../tools/local/lambda-runner";
+import { localFunctionArn } from "../../tools/local/stand-ins/lambda-runner";
 import { grantCognitoInvoke, type Sandbox } from "../../tools/local/sandbox";
 import { adminConfirm, signUp } from "../../tools/local/sign-up";
 import { triggerDriftNote } from "../../tools/attach/drift";

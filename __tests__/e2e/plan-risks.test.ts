@@ -111,6 +111,7 @@ describe("reading policies", () => {
   });
   test("a hand-edited plan with an unknown policy and no configuration is flagged", () => {
     const plan = {
+      format_version: "1.2",
       resource_changes: [{ address: "aws_iam_role_policy.x", type: "aws_iam_role_policy", mode: "managed", change: { actions: ["create"], after: {}, after_unknown: { policy: true } } }],
     };
     expect(summarizePlan(plan).risks).toEqual([expect.stringMatching(/aws_iam_role_policy\.x: could not read the policy/)]);
@@ -122,7 +123,7 @@ describe("reading policies", () => {
       mode: "managed",
       change: { actions: ["create"], after: { policy: JSON.stringify({ Statement: [{ Effect: effect, Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }] }) }, after_unknown: {} },
     });
-    const { risks } = summarizePlan({ resource_changes: [bucketPolicy("Allow"), bucketPolicy("Deny")] });
+    const { risks } = summarizePlan({ format_version: "1.2", resource_changes: [bucketPolicy("Allow"), bucketPolicy("Deny")] });
     expect(risks).toEqual([expect.stringMatching(/aws_s3_bucket_policy\.Allow statement 0: allows principal `\*` \(anyone\)/)]);
   });
 });

@@ -2,7 +2,8 @@
  * The offline plan with the real Terraform CLI and the real AWS provider from
  * the machine's mirror. One init for the whole file.
  */
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PlanError, runPlan, type PlanResult } from "../../tools/plan/plan";
@@ -10,6 +11,7 @@ import { EXPECTED_RESOURCES } from "../helpers/expected-stack";
 import { describeWithTerraform } from "../helpers/terraform";
 import { userEventsPattern } from "../../core/user-events/cloudtrail";
 import { isWildcard, summarizePlan } from "../../tools/plan/plan-summary";
+import { BIN } from "../helpers/cli";
 
 
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -181,6 +183,19 @@ describeWithTerraform("offline terraform plan", () => {
         expect.stringMatching(/wildcard action `dynamodb:\*`/),
       ]),
     );
+  });
+
+  test("plan-summary prints again exactly the summary plan printed, notes included; a file that is not a plan is an error", () => {
+    const again = spawnSync(process.execPath, [BIN, "plan-summary", result.planJsonFile], { encoding: "utf8", env: env() });
+    expect(again.status).toBe(0);
+    expect(again.stdout).toBe(`${result.summary.markdown}\n`);
+    expect(again.stdout).toContain("> Offline plan:");
+    const notPlan = join(mkdtempSync(join(tmpdir(), "user-sync-not-plan-")), "plan.json");
+    writeFileSync(notPlan, "{}");
+    const refused = spawnSync(process.execPath, [BIN, "plan-summary", notPlan], { encoding: "utf8" });
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toBe("");
+    expect(refused.stderr).toContain("is not a plan written by terraform show -json");
   });
 
   test("a missing provider in the mirror fails with the fix, before terraform runs", () => {

@@ -16,11 +16,11 @@ import { resourceNames } from "../../lib/names";
 import { loadConfig } from "../../lib/settings";
 import { reconcileWorkerSpec, usersTableSpec } from "../../lib/specs";
 import { LOCAL_CREDENTIALS, localDynamoDBClient } from "../../tools/local/clients";
-import { createTable, startLocalDynamoDB, type LocalDynamoDB } from "../../tools/local/dynamodb";
-import { startLambdaRunner, type LambdaRunner } from "../../tools/local/lambda-runner";
-import { startPagedCognito, type PagedCognito } from "../../tools/local/paged-cognito";
+import { createTable, startLocalDynamoDB, type LocalDynamoDB } from "../../tools/local/stand-ins/dynamodb";
+import { startLambdaRunner, type LambdaRunner } from "../../tools/local/stand-ins/lambda-runner";
+import { startPagedCognito, type PagedCognito } from "../../tools/local/stand-ins/paged-cognito";
 import { createScratchTableInput, createTableInput } from "../../tools/local/resources";
-import { startLocalStepFunctions, type LocalStepFunctions } from "../../tools/local/stepfunctions";
+import { startLocalStepFunctions, type LocalStepFunctions } from "../../tools/local/stand-ins/stepfunctions";
 import { synthStack, testBundleRoot } from "../helpers/synth";
 
 const env = { USER_SYNC_STAGE: "sfn", USER_SYNC_ATTRIBUTE_MAP: '{"given_name":"givenName","custom:plan":"plan"}' };

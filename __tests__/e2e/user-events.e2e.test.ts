@@ -22,7 +22,7 @@ import {
 import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { execFile } from "node:child_process";
-import { rowKey, type KeyLayout } from "../../core/contract";
+import { rowKey, type KeyLayout } from "../../core/row-key";
 import { userEventsPattern } from "../../core/user-events/cloudtrail";
 import { keyLayoutOf } from "../../lib/settings";
 import type { Sandbox } from "../../tools/local/sandbox";

@@ -9,7 +9,7 @@
  */
 import { ListUsersCommand, type CognitoIdentityProviderClient, type ListUsersCommandOutput } from "@aws-sdk/client-cognito-identity-provider";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { EXPECTED_STATUSES, UNCONFIRMED_STATUSES } from "../contract";
+import { EXPECTED_STATUSES, UNCONFIRMED_STATUSES } from "../row-fields";
 import type { RowMapping } from "../user-record";
 import { findOrphans, pruneOrphans, type PruneBackup } from "./orphans";
 import { RateLimiter, realSleep, type Sleep } from "./pacing";

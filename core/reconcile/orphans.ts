@@ -8,7 +8,7 @@
 import { ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { DeleteItemCommand, GetItemCommand, ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
-import { DEFAULT_KEY_LAYOUT, keyNames, rowKey, subOfKey, type KeyLayout } from "../contract";
+import { layoutOf, keyNames, rowKey, subOfKey, type KeyLayout } from "../row-key";
 import { liveUserBySub, subFilter } from "../user-lookup";
 import { isConditionFailure, projection } from "../user-store";
 import type { RateLimiter } from "./pacing";
@@ -67,7 +67,7 @@ export interface ScanPage {
 
 /** One page of the orphan scan, counted into the report; only keys and userPoolId are read. */
 export async function scanRows(ctx: SyncContext, startKey?: Record<string, AttributeValue>, segment?: { index: number; total: number }): Promise<ScanPage> {
-  const layout = ctx.keyLayout ?? DEFAULT_KEY_LAYOUT;
+  const layout = layoutOf(ctx);
   const filter = layoutFilter(layout);
   const read = projection([...keyNames(layout), "userPoolId"]);
   const page = await sendCounted<any>(
@@ -178,7 +178,7 @@ export async function pruneOrphans(ctx: OrphanContext, ids: readonly string[], s
  */
 export async function pruneOne(ctx: SyncContext, sub: string, backup: PruneBackup): Promise<void> {
   const { report } = ctx;
-  const layout = ctx.keyLayout ?? DEFAULT_KEY_LAYOUT;
+  const layout = layoutOf(ctx);
   try {
     const key = marshall(rowKey(layout, sub));
     const got = await sendCounted<any>(ctx, ctx.dynamodb, new GetItemCommand({ TableName: ctx.tableName, Key: key, ConsistentRead: true }));

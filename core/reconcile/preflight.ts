@@ -6,7 +6,7 @@
 import { DescribeUserPoolCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { DescribeTableCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { DEFAULT_KEY_LAYOUT, keyNames, subOfKey } from "../contract";
+import { layoutOf, keyNames, subOfKey } from "../row-key";
 import { sendCounted, type SyncContext } from "./sync-users";
 
 /** The run cannot start; the message names what is wrong and the fix. */
@@ -38,7 +38,7 @@ export async function preflight(ctx: SyncContext & { readonly allowForeignTable?
   const triggerName = trigger?.replace(/^arn:[^:]+:lambda:[^:]+:[^:]+:function:/, "").split(":")[0];
   if (ctx.expectedTrigger && triggerName !== ctx.expectedTrigger) ctx.report.triggerDrift = { expected: ctx.expectedTrigger, actual: trigger ?? null };
 
-  const layout = ctx.keyLayout ?? DEFAULT_KEY_LAYOUT;
+  const layout = layoutOf(ctx);
   const names = Object.fromEntries([...keyNames(layout), "userPoolId"].map((f, i) => [`#f${i}`, f]));
   const sample = await sendCounted<any>(
     ctx,

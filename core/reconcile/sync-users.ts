@@ -7,7 +7,7 @@ import type { CognitoIdentityProviderClient, UserType } from "@aws-sdk/client-co
 import { BatchGetItemCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { retriesOf } from "../clients";
-import { DEFAULT_KEY_LAYOUT, isWellFormedSub, rowKey, subOfKey } from "../contract";
+import { layoutOf, isWellFormedSub, rowKey, subOfKey } from "../row-key";
 import { inParallel } from "../in-parallel";
 import { buildUserRecord, cognitoUserOf, diffSyncOwned, isEmptyDiff, subOfUser, syncOwnedValues, syncReadFields, type RowMapping } from "../user-record";
 import { createUserRecordIfAbsent, projection, refreshUserRecord } from "../user-store";
@@ -67,7 +67,7 @@ export const errorText = (err: unknown) => `${(err as Error)?.name ?? "Error"}: 
 
 /** The stored sync-owned fields of these subs' rows, following UnprocessedKeys. */
 async function storedRows(ctx: SyncContext, subs: string[]): Promise<{ rows: Map<string, Record<string, unknown>>; unprocessed: Set<string> }> {
-  const layout = ctx.keyLayout ?? DEFAULT_KEY_LAYOUT;
+  const layout = layoutOf(ctx);
   const rows = new Map<string, Record<string, unknown>>();
   let keys: Record<string, AttributeValue>[] = subs.map((s) => marshall(rowKey(layout, s)));
   for (let attempt = 0; keys.length > 0; attempt++) {
@@ -93,7 +93,7 @@ async function storedRows(ctx: SyncContext, subs: string[]): Promise<{ rows: Map
 /** Checks a batch of expected users; writes the missing rows and refreshes the stale ones. */
 export async function syncUsers(ctx: SyncContext, users: readonly UserType[]): Promise<void> {
   const { report } = ctx;
-  const layout = ctx.keyLayout ?? DEFAULT_KEY_LAYOUT;
+  const layout = layoutOf(ctx);
   const fail = (user: UserType, err: unknown) => {
     report.failed++;
     report.failures.push({ sub: subOfUser(user), username: user.Username, error: typeof err === "string" ? err : errorText(err) });

@@ -14,7 +14,7 @@
 import { ListUsersCommand, type CognitoIdentityProviderClient, type ListUsersCommandOutput } from "@aws-sdk/client-cognito-identity-provider";
 import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SFNClient } from "@aws-sdk/client-sfn";
-import { EXPECTED_STATUSES, UNCONFIRMED_STATUSES } from "../contract";
+import { EXPECTED_STATUSES, UNCONFIRMED_STATUSES } from "../row-fields";
 import type { RowMapping } from "../user-record";
 import { BloomFilter } from "./bloom";
 import { earlierRunningExecution } from "./guard";

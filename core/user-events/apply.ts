@@ -8,13 +8,16 @@
 import type { CognitoIdentityProviderClient, UserType } from "@aws-sdk/client-cognito-identity-provider";
 import { GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
-import { DEFAULT_KEY_LAYOUT, EXPECTED_STATUSES, rowKey, subOfKey, type OnUserDeleted } from "../contract";
+import { layoutOf, rowKey, subOfKey } from "../row-key";
+import { EXPECTED_STATUSES } from "../row-fields";
+import { type OnUserDeleted } from "../function-settings";
 import { adminGetUser, listUserBySub, liveUserBySub } from "../user-lookup";
 import { buildUserRecord, cognitoUserOf, diffSyncOwned, isEmptyDiff, personalFields, subOfUser, syncOwnedValues, syncReadFields, type RowMapping } from "../user-record";
 import { createUserRecordIfAbsent, deleteUserRecord, eraseUserRecord, projection, refreshUserRecord } from "../user-store";
 import type { UserSignal } from "./cloudtrail";
+import { deletedRow } from "./deletion";
 
-export { ON_USER_DELETED, type OnUserDeleted } from "../contract";
+export { ON_USER_DELETED, type OnUserDeleted } from "../function-settings";
 
 export interface UserEventsContext extends RowMapping {
   readonly cognito: Pick<CognitoIdentityProviderClient, "send">;
@@ -70,7 +73,7 @@ export async function applyUserEvent(ctx: UserEventsContext, signal: Pick<UserSi
   if (signal.userPoolId && signal.userPoolId !== ctx.userPoolId) return { outcome: "other-pool", sub: signal.sub };
   if (!signal.sub && !signal.username) return { outcome: "unidentified" };
   const now = ctx.now ?? (() => new Date());
-  const layout = ctx.keyLayout ?? DEFAULT_KEY_LAYOUT;
+  const layout = layoutOf(ctx);
 
   let user = await findUser(ctx, signal);
   const sub = (user && subOfUser(user)) ?? signal.sub;
@@ -109,16 +112,14 @@ export async function applyUserEvent(ctx: UserEventsContext, signal: Pick<UserSi
 }
 
 async function onDeleted(ctx: UserEventsContext, key: Record<string, string>, row: Record<string, any>, now: Date): Promise<EventOutcome> {
-  if (ctx.onUserDeleted === "keep") return "kept";
   const conflictDetection = Boolean(ctx.amplify?.conflictDetection);
-  if (ctx.onUserDeleted === "delete" && !conflictDetection) {
-    return (await deleteUserRecord(ctx.dynamodb, ctx.tableName, key, ctx.userPoolId)) === "deleted" ? "deleted" : "superseded";
-  }
+  const action = deletedRow(ctx.onUserDeleted, conflictDetection);
+  if (action === "keep") return "kept";
+  if (action === "delete") return (await deleteUserRecord(ctx.dynamodb, ctx.tableName, key, ctx.userPoolId)) === "deleted" ? "deleted" : "superseded";
   // An erased row needs no second erasure (its deletedAt stays the first one's).
   const fields = personalFields(ctx).filter((f) => row[f] !== undefined);
-  if (row.deletedAt !== undefined && fields.length === 0 && ctx.onUserDeleted === "erase") return "erased";
-  // Under DataStore conflict detection a delete is AppSync's soft delete (plus the erasure): clients must see _deleted.
-  const tombstone = ctx.onUserDeleted === "delete";
+  if (action === "erase" && row.deletedAt !== undefined && fields.length === 0) return "erased";
+  const tombstone = action === "tombstone";
   const outcome = await eraseUserRecord(ctx.dynamodb, ctx.tableName, key, fields, { now, userPoolId: ctx.userPoolId, conflictDetection, tombstone });
   if (outcome !== "erased") return "superseded";
   return tombstone ? "deleted" : "erased";

@@ -5,7 +5,7 @@
  * (HIDDEN_DUE_TO_SECURITY_REASONS) and records the user's sub; token-authorized
  * calls carry no pool id. The function re-reads the user from Cognito.
  */
-import { isWellFormedSub } from "../contract";
+import { isWellFormedSub } from "../row-key";
 import { describeValue } from "../user-record";
 
 /** Calls that change or remove a user, or make one need a row. */

@@ -4,7 +4,7 @@
  * asynchronously: a failure throws, Lambda retries, then the event goes to the
  * dead-letter queue; acting on current state makes every retry safe.
  */
-import { MalformedInputError } from "../../core/contract";
+import { MalformedInputError } from "../../core/row-key";
 import { createCognitoClient, createDynamoDBClient, type ClientProfile } from "../../core/clients";
 import { readUserEventsSettings, type UserEventsSettings } from "../../core/function-settings";
 import { log } from "../../core/log";

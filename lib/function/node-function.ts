@@ -3,7 +3,8 @@ import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { Construct } from "constructs";
 import type { FunctionNames } from "../names";
-import { createServiceRole, type PolicyStatement } from "../service-role";
+import type { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { createServiceRole, mergeStatements, type PolicyStatement } from "../service-role";
 import type { PackagingMode } from "../settings/props";
 import { BUNDLE_HANDLER } from "./bundle";
 import { FunctionCode } from "./function-code";
@@ -15,7 +16,7 @@ export interface NodeFunctionProps {
   readonly entry: string;
   /** Function, role, policy and log group names. */
   readonly names: FunctionNames;
-  /** What the function may do, besides writing its own logs. @default [] */
+  /** What the function may do, besides writing its own logs (more with addToRolePolicy). @default [] */
   readonly statements?: readonly PolicyStatement[];
   /** @default {} */
   readonly environment?: Record<string, string>;
@@ -40,6 +41,8 @@ export class NodeFunction extends Construct {
   readonly role: IamRole;
   readonly logGroup: CloudwatchLogGroup;
   readonly code: FunctionCode;
+  private readonly statements: PolicyStatement[];
+  private readonly policyDocument: DataAwsIamPolicyDocument;
 
   constructor(scope: Construct, id: string, props: NodeFunctionProps) {
     super(scope, id);
@@ -50,22 +53,15 @@ export class NodeFunction extends Construct {
       retentionInDays: props.logRetentionDays,
     });
 
-    const { role, policy } = createServiceRole(this, {
+    this.statements = [...(props.statements ?? [])];
+    const { role, policy, document } = createServiceRole(this, {
       roleName: props.names.role,
       policyName: props.names.policy,
       service: "lambda.amazonaws.com",
-      statements: [
-        ...(props.statements ?? []),
-        {
-          // Log events are authorised on the stream ARN: streams of this one log group only.
-          sid: "WriteOwnLogs",
-          effect: "Allow",
-          actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
-          resources: [`${this.logGroup.arn}:log-stream:*`],
-        },
-      ],
+      statements: this.policyStatements(),
     });
     this.role = role;
+    this.policyDocument = document;
 
     this.function = new LambdaFunction(this, "function", {
       functionName: props.names.function,
@@ -82,5 +78,16 @@ export class NodeFunction extends Construct {
       // The log group must exist first, or Lambda creates one with no retention.
       dependsOn: [this.logGroup, policy],
     });
+  }
+
+  /** Lets the function do more (grants a resource hands out, e.g. table.grant("create")). */
+  addToRolePolicy(...statements: PolicyStatement[]): void {
+    this.statements.push(...statements);
+    this.policyDocument.putStatement(this.policyStatements());
+  }
+
+  /** Its grants, then writing its own logs: log events are authorised on the stream ARN, so streams of this one log group only. */
+  private policyStatements(): PolicyStatement[] {
+    return mergeStatements([...this.statements, { sid: "WriteOwnLogs", effect: "Allow", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${this.logGroup.arn}:log-stream:*`] }]);
   }
 }

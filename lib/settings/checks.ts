@@ -3,7 +3,8 @@
  * apply time (or at 3 a.m. on the first scheduled run): each problem names
  * the setting, the rule and the fix, so synth stops instead.
  */
-import { CORE_ROW_FIELDS, keyLayoutProblems, keyNames } from "../../core/contract";
+import { keyLayoutProblems, keyNames } from "../../core/row-key";
+import { CORE_ROW_FIELDS } from "../../core/row-fields";
 import { NAME_LIMITS, namedResources } from "../names";
 import type { z } from "zod";
 import { keyLayoutOf } from "./key-layout";

@@ -11,9 +11,9 @@ import { bundleFunction } from "../../lib/function/bundle";
 import { loadConfig } from "../../lib/settings";
 import { postConfirmationSpec, usersTableSpec } from "../../lib/specs";
 import { localDynamoDBClient } from "../../tools/local/clients";
-import { startLocalDynamoDB } from "../../tools/local/dynamodb";
+import { startLocalDynamoDB } from "../local/stand-ins/dynamodb";
 import { ensureUsersTable } from "../../tools/local/resources";
-import { TSX_LOADER } from "../local/child-service";
+import { TSX_LOADER } from "../local/http/child-service";
 import { fmt, median, percentile, runNode } from "./stats";
 
 function coldImportMs(file: string): number {

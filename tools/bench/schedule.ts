@@ -14,14 +14,14 @@ import { BatchWriteItemCommand, type DynamoDBClient } from "@aws-sdk/client-dyna
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { BATCH_CLIENT, createCognitoClient } from "../../core/clients";
-import { DEFAULT_ATTRIBUTE_MAP } from "../../core/contract";
+import { DEFAULT_ATTRIBUTE_MAP } from "../../core/row-fields";
 import { step, type RunState } from "../../core/reconcile/worker";
 import { buildUserRecord } from "../../core/user-record";
 import { loadConfig } from "../../lib/settings";
 import { usersTableSpec } from "../../lib/specs";
 import { LOCAL_CREDENTIALS, localDynamoDBClient } from "../local/clients";
-import { createTable, startLocalDynamoDB } from "../local/dynamodb";
-import { startPagedCognito } from "../local/paged-cognito";
+import { createTable, startLocalDynamoDB } from "../local/stand-ins/dynamodb";
+import { startPagedCognito } from "../local/stand-ins/paged-cognito";
 import { createScratchTableInput, createTableInput } from "../local/resources";
 import { fmt } from "./stats";
 

@@ -45,7 +45,7 @@ e.g.  aws cognito-idp sign-up --client-id ${sandbox.clientId} --username me@exam
 export const EXAMPLE_PASSWORD = "Correct-Horse-9";
 
 async function runLocal(flags: LocalFlags): Promise<number> {
-  const [{ DEFAULT_STATE_DIR, startSandbox }, { isLoopback }] = await Promise.all([import("./sandbox"), import("./http-guard")]);
+  const [{ DEFAULT_STATE_DIR, startSandbox }, { isLoopback }] = await Promise.all([import("./sandbox"), import("./http/guard")]);
   if (!isLoopback(flags.host)) {
     process.stderr.write(
       `\n!!! WARNING: --host ${flags.host} is not a loopback address. The sandbox needs no credentials, runs functions and hands out\n` +

@@ -7,7 +7,7 @@ import { AdminDeleteUserCommand, AdminUpdateUserAttributesCommand } from "@aws-s
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { randomBytes } from "node:crypto";
-import { rowKey } from "../../core/contract";
+import { rowKey } from "../../core/row-key";
 import { rowMapping } from "../../lib/specs";
 import type { Sandbox } from "./sandbox";
 import { confirmWithEmailedCode, signUp } from "./sign-up";

@@ -18,7 +18,7 @@ import {
 import type { CreateTableCommandInput, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SCRATCH_TABLE } from "../../core/reconcile/scratch";
 import type { UserPoolSpec, UsersTableSpec } from "../../lib/specs";
-import { createTable } from "./dynamodb";
+import { createTable } from "./stand-ins/dynamodb";
 
 export function createTableInput(spec: UsersTableSpec): CreateTableCommandInput {
   const input: CreateTableCommandInput = {

@@ -17,15 +17,15 @@ import { resourceNames } from "../../lib/names";
 import { reconcileDefinition } from "../../lib/reconcile-definition";
 import { postConfirmationSpec, reconcileWorkerSpec, userEventsSpec, userPoolSpec, usersTableSpec, type FunctionSpec } from "../../lib/specs";
 import { userEventsPattern } from "../../core/user-events/cloudtrail";
-import { startEventTap, type EventTap } from "./event-tap";
+import { startEventTap, type EventTap } from "./stand-ins/event-tap";
 import { localAwsEnv, localCognitoClient, localDynamoDBClient, localLambdaClient } from "./clients";
-import { startLocalCognito, type LocalCognito } from "./cognito";
-import { checkPortsFree } from "./listen";
-import { startLocalDynamoDB, type LocalDynamoDB } from "./dynamodb";
-import { localFunctionArn, startLambdaRunner, type LambdaRunner } from "./lambda-runner";
+import { startLocalCognito, type LocalCognito } from "./stand-ins/cognito";
+import { checkPortsFree } from "./http/listen";
+import { startLocalDynamoDB, type LocalDynamoDB } from "./stand-ins/dynamodb";
+import { localFunctionArn, startLambdaRunner, type LambdaRunner } from "./stand-ins/lambda-runner";
 import { createScratchTableInput, ensureUserPool, ensureUsersTable } from "./resources";
-import { createTable } from "./dynamodb";
-import { startLocalStepFunctions, type LocalStepFunctions } from "./stepfunctions";
+import { createTable } from "./stand-ins/dynamodb";
+import { startLocalStepFunctions, type LocalStepFunctions } from "./stand-ins/stepfunctions";
 
 /** Default state folder (git-ignored). */
 export const DEFAULT_STATE_DIR = resolve(__dirname, "../../.local/sandbox");
@@ -114,7 +114,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       port: options.ports?.dynamodb ?? 0,
       host,
       path: options.inMemory ? undefined : join(stateDir, "dynamodb"),
-      pausable: true,
     });
     started.push(dynamodb);
 

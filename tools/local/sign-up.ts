@@ -7,7 +7,7 @@ import {
   SignUpCommand,
   type CognitoIdentityProviderClient,
 } from "@aws-sdk/client-cognito-identity-provider";
-import type { LocalCognito } from "./cognito";
+import type { LocalCognito } from "./stand-ins/cognito";
 
 export interface NewUser {
   readonly email: string;

@@ -52,14 +52,18 @@ async function onlineNotes(env: NodeJS.ProcessEnv): Promise<string[]> {
 }
 
 async function runSummary(file: string | undefined, flags: { out?: string }): Promise<number> {
-  const [{ readFileSync, writeFileSync }, { basename, dirname }, { summarizePlan }, { resourceNames }, { loadConfig }] = await Promise.all([
+  const [{ existsSync, readFileSync, writeFileSync }, { basename, dirname, join }, { summarizePlan }, { resourceNames }, { loadConfig }, { PLAN_META_FILE }, { PROJECT_ROOT }] = await Promise.all([
     import("node:fs"),
     import("node:path"),
     import("./plan-summary"),
     import("../../lib/names"),
     import("../../lib/settings"),
+    import("./plan"),
+    import("../../lib/project-root"),
   ]);
-  const path = file ?? `cdktf.out/stacks/${resourceNames(loadConfig()).stack}/plan.json`;
+  const config = loadConfig();
+  const names = resourceNames(config);
+  const path = file ?? join(process.env.CDKTF_OUTDIR ?? join(PROJECT_ROOT, "cdktf.out"), "stacks", names.stack, "plan.json");
   let plan: unknown;
   try {
     plan = JSON.parse(readFileSync(path, "utf8"));
@@ -67,7 +71,18 @@ async function runSummary(file: string | undefined, flags: { out?: string }): Pr
     process.stderr.write(`cannot read ${path} as a plan JSON (${(err as Error).message}); run user-sync plan first, or pass the file written by terraform show -json\n`);
     return 1;
   }
-  const { markdown } = summarizePlan(plan, { title: basename(dirname(path)) });
+  // The notes and names user-sync plan made this summary with; else the current configuration's.
+  const metaFile = join(dirname(path), PLAN_META_FILE);
+  const meta = existsSync(metaFile)
+    ? JSON.parse(readFileSync(metaFile, "utf8"))
+    : { title: basename(dirname(path)), notes: [], names: { postConfirmationFunction: names.postConfirmation.function, scratchTable: names.scratchTable } };
+  let markdown: string;
+  try {
+    markdown = summarizePlan(plan, meta).markdown;
+  } catch (err) {
+    process.stderr.write(`${path}: ${(err as Error).message}\n`);
+    return 1;
+  }
   if (flags.out) writeFileSync(flags.out, markdown);
   process.stdout.write(`${markdown}\n`);
   return 0;

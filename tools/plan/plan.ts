@@ -15,7 +15,7 @@ import { resourceNames } from "../../lib/names";
 import { PROJECT_ROOT } from "../../lib/project-root";
 import { loadConfig } from "../../lib/settings";
 import { synthStage } from "../synth/synth-stage";
-import { summarizePlan, type PlanSummary } from "./plan-summary";
+import { summarizePlan, type PlanSummary, type StageNames } from "./plan-summary";
 
 
 /** The CLI config kept in the repo for offline plans. */
@@ -153,7 +153,9 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
     ...userEventsNotes(config),
     ...(options.notes ?? []),
   ];
-  const result = planStackDir(stackDir, { terraform, tfEnv, offline, mirror: mirrorDir, log, title: stack, notes });
+  const names = resourceNames(config);
+  const stageNames = { postConfirmationFunction: names.postConfirmation.function, scratchTable: names.scratchTable };
+  const result = planStackDir(stackDir, { terraform, tfEnv, offline, mirror: mirrorDir, log, title: stack, notes, names: stageNames });
   return { stackDir, ...result, offline };
 }
 
@@ -189,7 +191,18 @@ export interface StackPlanOptions {
   readonly mirror?: string;
   readonly log: (line: string) => void;
   readonly title: string;
+  /** The stage's names, for the summary's rules about one resource. */
+  readonly names?: StageNames;
   readonly notes: readonly string[];
+}
+
+/** Beside plan.json: the title, notes and names its summary was made with. */
+export const PLAN_META_FILE = "plan-summary.json";
+
+export interface PlanMeta {
+  readonly title: string;
+  readonly notes: readonly string[];
+  readonly names?: StageNames;
 }
 
 /** The committed provider lock (hashes pinned); see README "Reviewing a plan". */
@@ -245,7 +258,10 @@ export function planStackDir(stackDir: string, options: StackPlanOptions): Omit<
   const planJson = run(terraform, ["show", "-json", "tfplan"], { cwd: stackDir, env: tfEnv, what: "terraform show -json" });
   writeFileSync(planJsonFile, planJson);
   const plan = JSON.parse(planJson);
-  const summary = summarizePlan(plan, { title: options.title, notes: options.notes });
+  const meta: PlanMeta = { title: options.title, notes: options.notes, names: options.names };
+  const summary = summarizePlan(plan, meta);
+  // What the summary was made with, so plan-summary prints the same one again.
+  writeFileSync(join(stackDir, PLAN_META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
   const summaryFile = join(stackDir, "plan-summary.md");
   writeFileSync(summaryFile, summary.markdown);
   log(planText.split("\n").filter((l) => /^Plan:|No changes/.test(l)).join("\n"));

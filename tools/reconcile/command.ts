@@ -3,7 +3,7 @@
  * With --json, stdout holds exactly one JSON document; everything else goes to stderr.
  */
 import type { Command } from "commander";
-import { EXPECTED_STATUSES, UNCONFIRMED_STATUSES } from "../../core/contract";
+import { EXPECTED_STATUSES, UNCONFIRMED_STATUSES } from "../../core/row-fields";
 import { integerIn, UsageError, type Register } from "../command-helpers";
 
 const POOL_ID = /^[\w-]+_[0-9a-zA-Z]+$/;
@@ -63,7 +63,7 @@ async function runReconcile(given: ReconcileFlags): Promise<number> {
       import("../../core/reconcile/report"),
       import("../../lib/settings"),
       import("../../lib/specs"),
-      import("../../core/contract"),
+      import("../../core/row-key"),
       import("./format"),
       import("./backup-file"),
       import("../../lib/names"),

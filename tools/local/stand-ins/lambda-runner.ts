@@ -3,12 +3,13 @@
  * runs each function's shipped bundle in its own child process (one warm
  * container per function, with only that function's environment).
  */
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { join } from "node:path";
-import { startChildService, type ChildService } from "./child-service";
-import { allowedHosts, INVOKE_CONTENT_TYPES, refuseUnsafe } from "./http-guard";
-import { listen } from "./listen";
-import { readBody } from "./http-body";
+import { startChildService, type ChildService } from "../http/child-service";
+import { allowedHosts, INVOKE_CONTENT_TYPES, refuseUnsafe } from "../http/guard";
+import { listen } from "../http/listen";
+import { forward } from "../http/proxy";
+import { readBody } from "../http/body";
 
 /** A local function's ARN, as the runner answers it. */
 export const localFunctionArn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
@@ -74,18 +75,6 @@ const PASSED_THROUGH = ["PATH", "HOME", "TZ", "LANG", "NODE_EXTRA_CA_CERTS", "AW
 interface RunningFunction {
   readonly service: ChildService;
   readonly lines: string[];
-}
-
-function forward(req: IncomingMessage, res: ServerResponse, port: number, body: Buffer): void {
-  const upstream = httpRequest({ host: "127.0.0.1", port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-    res.writeHead(answer.statusCode ?? 502, answer.headers);
-    answer.pipe(res);
-  });
-  upstream.on("error", (err) => {
-    res.writeHead(502, { "content-type": "application/json" });
-    res.end(JSON.stringify({ message: `function process unreachable: ${err.message}` }));
-  });
-  upstream.end(body);
 }
 
 export async function startLambdaRunner(options: LambdaRunnerOptions): Promise<LambdaRunner> {
@@ -164,9 +153,9 @@ export async function startLambdaRunner(options: LambdaRunnerOptions): Promise<L
     res.writeHead(200, { "content-type": "application/json" });
     return res.end(JSON.stringify({ Policy: JSON.stringify({ Version: "2012-10-17", Id: "default", Statement: statements }), RevisionId: String(statements.length) }));
   };
-  const allowed = allowedHosts(host);
+  const guard = { hosts: allowedHosts(host), bodyTypes: INVOKE_CONTENT_TYPES };
   const router = createServer(async (req, res) => {
-    if (refuseUnsafe(req, res, allowed, INVOKE_CONTENT_TYPES)) return;
+    if (refuseUnsafe(req, res, guard)) return;
     try {
       const url = new URL(req.url ?? "/", "http://runner");
       if (url.pathname === "/_runner/invocations" && (req.method === "GET" || req.method === "DELETE")) {
@@ -185,7 +174,7 @@ export async function startLambdaRunner(options: LambdaRunnerOptions): Promise<L
         res.writeHead(404, { "content-type": "application/json", "x-amzn-errortype": "ResourceNotFoundException" });
         return res.end(JSON.stringify({ Type: "User", message: `Function not found: ${requested ?? url.pathname}` }));
       }
-      return forward(req, res, target.service.port, body);
+      await forward(req, res, body, { port: target.service.port }, `function process ${requested}`);
     } catch (err) {
       res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ message: (err as Error).message }));

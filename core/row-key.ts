@@ -1,7 +1,7 @@
 /**
- * The row contract: what a Users-table row holds, which Cognito attributes
- * feed it, and the environment every function reads. The stack, the
- * functions, the sandbox and the tools all take these from here.
+ * How a user's row is keyed: the key layout, the one template function that
+ * fills it (and the Amplify owner value), and what a well-formed sub is.
+ * The stack, the functions, the sandbox and the tools all key rows here.
  */
 
 /**
@@ -110,112 +110,5 @@ export function layoutIsDistinctive(layout: KeyLayout): boolean {
 /** The key attribute names of a layout. */
 export const keyNames = (layout: KeyLayout): string[] => [layout.partitionKey.name, ...(layout.sortKey ? [layout.sortKey.name] : [])];
 
-/** Fields the mapping writes from Cognito (besides the key and the attribute map). */
-export const CORE_SYNC_FIELDS = ["username", "email", "emailVerified", "userPoolId"] as const;
-
-/** Fields every row may have; the attribute map may not write to them. */
-export const CORE_ROW_FIELDS = [
-  ROW_KEY,
-  ...CORE_SYNC_FIELDS,
-  "createdAt",
-  "updatedAt",
-  "cognitoModifiedAt",
-  "__typename",
-  "_version",
-  "_lastChangedAt",
-  "enabled",
-  "deletedAt",
-  "_deleted",
-  "_ttl",
-] as const;
-
-/** Cognito attributes that feed core fields and so cannot be remapped. */
-const CORE_COGNITO_ATTRIBUTES = ["sub", "email", "email_verified"];
-
-/**
- * Optional standard Cognito attributes copied when present, and the row field
- * each lands in. Overridable with the `attributeMap` setting.
- */
-export const DEFAULT_ATTRIBUTE_MAP: Readonly<Record<string, string>> = {
-  name: "name",
-  given_name: "givenName",
-  family_name: "familyName",
-  middle_name: "middleName",
-  nickname: "nickname",
-  preferred_username: "preferredUsername",
-  phone_number: "phoneNumber",
-  phone_number_verified: "phoneNumberVerified",
-  locale: "locale",
-  zoneinfo: "zoneinfo",
-  picture: "picture",
-  website: "website",
-  profile: "profile",
-  gender: "gender",
-  birthdate: "birthdate",
-  address: "address",
-  updated_at: "profileUpdatedAt",
-};
-
-const STANDARD_COGNITO_ATTRIBUTES = new Set([...Object.keys(DEFAULT_ATTRIBUTE_MAP), ...CORE_COGNITO_ATTRIBUTES]);
-const ROW_FIELD_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
-const CUSTOM_ATTRIBUTE_PATTERN = /^custom:[A-Za-z0-9_]{1,20}$/;
-
-/** Every problem with an attribute map, each naming `where` it came from and the fix. */
-export function attributeMapProblems(map: Readonly<Record<string, string>>, where: string): string[] {
-  const problems: string[] = [];
-  const fields = new Set<string>();
-  for (const [attribute, field] of Object.entries(map)) {
-    if (CORE_COGNITO_ATTRIBUTES.includes(attribute)) {
-      problems.push(`${where}: ${JSON.stringify(attribute)} is always written as a core field; remove it from the map`);
-    } else if (!STANDARD_COGNITO_ATTRIBUTES.has(attribute) && !CUSTOM_ATTRIBUTE_PATTERN.test(attribute)) {
-      problems.push(
-        `${where}: ${JSON.stringify(attribute)} is not a Cognito attribute; use a standard attribute (${Object.keys(DEFAULT_ATTRIBUTE_MAP).join(", ")}) or custom:<name> (1-20 of A-Z a-z 0-9 _)`,
-      );
-    }
-    if (typeof field !== "string" || !ROW_FIELD_PATTERN.test(field)) {
-      problems.push(`${where}: row field ${JSON.stringify(field)} for ${attribute} must be 1-64 of A-Z a-z 0-9 _, starting with a letter`);
-    } else if ((CORE_ROW_FIELDS as readonly string[]).includes(field)) {
-      problems.push(`${where}: row field ${JSON.stringify(field)} for ${attribute} is a core field; pick another name`);
-    } else if (fields.has(field)) {
-      problems.push(`${where}: row field ${JSON.stringify(field)} is used twice; each attribute needs its own field`);
-    }
-    fields.add(field);
-  }
-  return problems;
-}
-
-/** `custom:*` attributes a pool must declare for this map (names without the prefix). */
-export function customAttributeNames(attributeMap: Readonly<Record<string, string>>): string[] {
-  return Object.keys(attributeMap)
-    .filter((a) => a.startsWith("custom:"))
-    .map((a) => a.slice("custom:".length));
-}
-
-/**
- * Statuses whose users can sign in, so must have a row: CONFIRMED (signed up
- * and confirmed, or admin-created users once they set their password),
- * EXTERNAL_PROVIDER (federated users, for whom PostConfirmation may never
- * fire) and RESET_REQUIRED (confirmed users whose password an admin reset).
- */
-export const EXPECTED_STATUSES = ["CONFIRMED", "EXTERNAL_PROVIDER", "RESET_REQUIRED"] as const;
-/** Users who have not finished signing up yet; rows for them only on request. */
-export const UNCONFIRMED_STATUSES = ["UNCONFIRMED", "FORCE_CHANGE_PASSWORD"] as const;
-
-/**
- * Environment variables the functions read that are not user settings (those
- * are declared with their setting in function-settings.ts).
- */
-export const FUNCTION_ENV = {
-  tableName: "USERS_TABLE_NAME",
-  keyLayout: "USERS_TABLE_KEY_LAYOUT",
-  userPoolId: "USER_POOL_ID",
-  scratchTableName: "SCRATCH_TABLE_NAME",
-  postConfirmationFunction: "POST_CONFIRMATION_FUNCTION",
-} as const;
-
-/** What happens to a deleted user's row: erase its personal fields (default), delete it, or keep it. */
-export const ON_USER_DELETED = ["erase", "delete", "keep"] as const;
-export type OnUserDeleted = (typeof ON_USER_DELETED)[number];
-
-/** Cognito waits at most this long for a trigger. */
-export const COGNITO_TRIGGER_BUDGET_MS = 5_000;
+/** The layout a mapping uses: its own, or the default (`id` = sub). */
+export const layoutOf = (mapping: { readonly keyLayout?: KeyLayout }): KeyLayout => mapping.keyLayout ?? DEFAULT_KEY_LAYOUT;

@@ -8,7 +8,7 @@
  * (slow for big pools).
  */
 import { join } from "node:path";
-import { startChildService } from "./child-service";
+import { startChildService } from "../http/child-service";
 
 export interface DeliveredCode {
   readonly username: string;

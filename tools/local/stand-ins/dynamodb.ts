@@ -1,8 +1,19 @@
-/** Local stand-in for DynamoDB (dynalite), pausable so tests can take it away and bring it back. */
+/**
+ * Local stand-in for DynamoDB: dynalite, listening only on a socket file
+ * (which no web page can reach), behind the sandbox's guard on the advertised
+ * port. The guarded front can be taken away and brought back (pause/resume:
+ * connections are refused, the data survives, as dynalite drops its store when
+ * its own server closes) and can fail chosen operations.
+ */
 import { CreateTableCommand, DescribeTableCommand, type CreateTableCommandInput, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { Agent, createServer as createHttpServer, request as httpRequest } from "node:http";
-import type { Server, Socket } from "node:net";
-import { listen } from "./listen";
+import { createServer, type Server } from "node:http";
+import type { Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readBody } from "../http/body";
+import { allowedHosts, AWS_JSON_1_0, guarded } from "../http/guard";
+import { listen } from "../http/listen";
+import { forward } from "../http/proxy";
 
 // dynalite ships no types.
 const dynalite: (options: Record<string, unknown>) => Server = require("dynalite");
@@ -14,24 +25,17 @@ export interface LocalDynamoDBOptions {
   readonly host?: string;
   /** Directory for on-disk state. @default in memory */
   readonly path?: string;
-  /**
-   * Serve through an HTTP proxy so pause() can refuse connections while the
-   * data survives (dynalite drops its store when its own server closes), and
-   * failOperations() can make chosen operations fail. Costs one loopback hop
-   * per request. @default false
-   */
-  readonly pausable?: boolean;
 }
 
 export interface LocalDynamoDB {
   /** Value for AWS_ENDPOINT_URL_DYNAMODB. */
   readonly endpoint: string;
   readonly port: number;
-  /** Refuses connections and drops open ones, keeping the data (needs `pausable`). */
+  /** Refuses connections and drops open ones, keeping the data. */
   pause(): Promise<void>;
   /** Answers again on the same port, with the same data. */
   resume(): Promise<void>;
-  /** Answers these operations (e.g. "PutItem") with a 500 InternalServerError until called again (needs `pausable`). */
+  /** Answers these operations (e.g. "PutItem") with a 500 InternalServerError until called again. */
   failOperations(operations: readonly string[]): void;
   stop(): Promise<void>;
 }
@@ -56,60 +60,47 @@ function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {
 /** The message an injected fault answers with. */
 export const INJECTED_FAULT = "injected fault (local DynamoDB)";
 
+let sockets = 0;
+/** A socket file (a named pipe on Windows): reachable from this machine's processes, not from a browser. */
+const socketPath = () => (process.platform === "win32" ? `\\\\.\\pipe\\user-sync-dynalite-${process.pid}-${++sockets}` : join(tmpdir(), `user-sync-dynalite-${process.pid}-${++sockets}.sock`));
+
 export async function startLocalDynamoDB(options: LocalDynamoDBOptions = {}): Promise<LocalDynamoDB> {
   const host = options.host ?? "127.0.0.1";
   const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: options.path });
   const dbSockets = trackSockets(db);
-  const dbPort = await listen(db, options.pausable ? 0 : (options.port ?? 0), host, "DynamoDB (dynalite)");
-  if (!options.pausable) {
-    const notPausable = () => {
-      throw new Error("start the local DynamoDB with pausable: true to pause it or inject faults");
-    };
-    return {
-      endpoint: `http://${host}:${dbPort}`,
-      port: dbPort,
-      pause: async () => notPausable(),
-      resume: async () => notPausable(),
-      failOperations: notPausable,
-      stop: () => closeServer(db, dbSockets),
-    };
-  }
+  const upstream = { socketPath: socketPath() };
+  await new Promise<void>((resolve, reject) => db.once("error", reject).listen(upstream.socketPath, () => resolve()));
 
   let failing = new Set<string>();
-  const agent = new Agent({ keepAlive: true });
-  const proxy = createHttpServer((req, res) => {
-    const operation = String(req.headers["x-amz-target"] ?? "").split(".")[1] ?? "";
-    if (failing.has(operation)) {
-      req.resume();
+  const front = createServer(
+    guarded({ hosts: allowedHosts(host), bodyTypes: AWS_JSON_1_0 }, async (req, res) => {
+      const operation = String(req.headers["x-amz-target"] ?? "").split(".")[1] ?? "";
+      const body = await readBody(req);
+      if (!failing.has(operation)) return void (await forward(req, res, body, upstream, "DynamoDB (dynalite)"));
       res.writeHead(500, { "content-type": "application/x-amz-json-1.0" });
       res.end(JSON.stringify({ __type: "com.amazonaws.dynamodb.v20120810#InternalServerError", message: INJECTED_FAULT }));
-      return;
-    }
-    const upstream = httpRequest({ host, port: dbPort, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    upstream.on("error", () => res.destroy());
-    req.pipe(upstream);
-  });
-  const proxySockets = trackSockets(proxy);
-  const port = await listen(proxy, options.port ?? 0, host, "DynamoDB (dynalite)").catch(async (err) => {
+    }),
+  );
+  const frontSockets = trackSockets(front);
+  let port: number;
+  try {
+    port = await listen(front, options.port ?? 0, host, "DynamoDB (dynalite)");
+  } catch (err) {
     await closeServer(db, dbSockets);
     throw err;
-  });
+  }
   return {
     endpoint: `http://${host}:${port}`,
     port,
-    pause: () => closeServer(proxy, proxySockets),
+    pause: () => closeServer(front, frontSockets),
     async resume() {
-      if (!proxy.listening) await listen(proxy, port, host, "DynamoDB (dynalite)");
+      if (!front.listening) await listen(front, port, host, "DynamoDB (dynalite)");
     },
     failOperations(operations) {
       failing = new Set(operations);
     },
     async stop() {
-      await closeServer(proxy, proxySockets);
-      agent.destroy();
+      await closeServer(front, frontSockets);
       await closeServer(db, dbSockets);
     },
   };
@@ -122,10 +113,10 @@ export async function createTable(client: DynamoDBClient, input: CreateTableComm
   } catch (err) {
     if ((err as Error).name !== "ResourceInUseException") throw err;
   }
-  for (const deadline = Date.now() + 10_000; ; ) {
+  for (const deadline = Date.now() + 60_000; ; ) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: input.TableName }));
     if (Table?.TableStatus === "ACTIVE") return;
-    if (Date.now() > deadline) throw new Error(`table ${input.TableName} is still ${Table?.TableStatus} after 10 s`);
+    if (Date.now() > deadline) throw new Error(`table ${input.TableName} is still ${Table?.TableStatus} after a minute`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

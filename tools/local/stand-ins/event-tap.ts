@@ -11,13 +11,14 @@
  */
 import { AdminGetUserCommand, ListUserPoolClientsCommand, ListUserPoolsCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { randomUUID } from "node:crypto";
-import { createServer, request as httpRequest } from "node:http";
-import { HIDDEN } from "../../core/user-events/cloudtrail";
-import { localCognitoClient } from "./clients";
+import { createServer } from "node:http";
+import { HIDDEN } from "../../../core/user-events/cloudtrail";
+import { localCognitoClient } from "../clients";
 import { matchesPattern } from "./event-pattern";
-import { allowedHosts, refuseUnsafe } from "./http-guard";
-import { listen } from "./listen";
-import { readBody } from "./http-body";
+import { allowedHosts, AWS_JSON_1_1, guarded } from "../http/guard";
+import { exchange } from "../http/proxy";
+import { listen } from "../http/listen";
+import { readBody } from "../http/body";
 
 export interface EventTapOptions {
   /** The Cognito stand-in the tap forwards to. */
@@ -203,9 +204,8 @@ export async function startEventTap(options: EventTapOptions): Promise<EventTap>
     return run;
   }
 
-  const allowed = allowedHosts(host);
-  const server = createServer(async (req, res) => {
-    if (refuseUnsafe(req, res, allowed)) return;
+  const upstream = { port: Number(target.port) };
+  const server = createServer(guarded({ hosts: allowedHosts(host), bodyTypes: AWS_JSON_1_1 }, async (req, res) => {
     try {
       const body = await readBody(req);
       const op = String(req.headers["x-amz-target"] ?? "").split(".").pop() ?? "";
@@ -216,20 +216,14 @@ export async function startEventTap(options: EventTapOptions): Promise<EventTap>
         // Forwarded as is; the stand-in answers the error.
       }
       const { sub } = await identify(op, input);
-      const upstream = await new Promise<{ status: number; headers: Record<string, any>; body: Buffer }>((resolve, reject) => {
-        const forward = httpRequest(
-          { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
-          async (answer) => resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: await readBody(answer) }),
-        );
-        forward.on("error", reject).end(body);
-      });
-      res.writeHead(upstream.status, upstream.headers).end(upstream.body);
+      const answer = await exchange(req, body, upstream);
+      res.writeHead(answer.status, answer.headers).end(answer.body);
       if (!op) return;
       // CloudTrail records failed calls too, with their error code.
       let error: { code: string; message: string } | undefined;
-      if (upstream.status !== 200) {
-        const answer = JSON.parse(upstream.body.toString() || "{}");
-        error = { code: String(answer.__type ?? answer.code ?? "UnknownError").split("#").pop()!, message: String(answer.message ?? "") };
+      if (answer.status !== 200) {
+        const failure = JSON.parse(answer.body.toString() || "{}");
+        error = { code: String(failure.__type ?? failure.code ?? "UnknownError").split("#").pop()!, message: String(failure.message ?? "") };
       }
       const event = buildEvent(op, input, sub, error);
       built.push(event);
@@ -238,7 +232,7 @@ export async function startEventTap(options: EventTapOptions): Promise<EventTap>
       if (!res.headersSent) res.writeHead(502, { "content-type": "application/json" });
       res.end(JSON.stringify({ message: `event tap: ${(err as Error).message}` }));
     }
-  });
+  }));
   const port = await listen(server, options.port ?? 0, host, "Event tap (CloudTrail + EventBridge)");
 
   return {

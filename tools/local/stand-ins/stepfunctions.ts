@@ -6,7 +6,7 @@
  * `aws stepfunctions start-execution` against the sandbox.
  */
 import { join } from "node:path";
-import { startChildService } from "./child-service";
+import { startChildService } from "../http/child-service";
 
 export interface LocalStateMachine {
   readonly arn: string;

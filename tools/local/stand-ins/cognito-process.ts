@@ -7,8 +7,8 @@
  */
 import { createServer, type Server } from "node:http";
 import { dirname, join } from "node:path";
-import { serveAsChild } from "./child-service";
-import { allowedHosts, refuseUnsafe } from "./http-guard";
+import { serveAsChild } from "../http/child-service";
+import { allowedHosts, AWS_JSON_1_1, guarded } from "../http/guard";
 
 const root = dirname(require.resolve("cognito-local/package.json"));
 const lib = (path: string) => require(join(root, "lib", path));
@@ -89,16 +89,17 @@ async function createCognitoServer(): Promise<Server> {
     triggers,
   };
   const app = createCognitoApp(Router(services), logger, config.ServerConfig, services).application;
-  const allowed = allowedHosts(env.CHILD_SERVICE_HOST ?? "127.0.0.1");
-  return createServer((req, res) => {
-    if (refuseUnsafe(req, res, allowed)) return;
-    if (req.method === "GET" && req.url === "/_local/codes") {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify(mailbox));
-    } else {
-      app(req, res);
-    }
-  });
+  // cognito-local's own CORS middleware would grant any origin: the guard takes that away.
+  return createServer(
+    guarded({ hosts: allowedHosts(env.CHILD_SERVICE_HOST ?? "127.0.0.1"), bodyTypes: AWS_JSON_1_1 }, (req, res) => {
+      if (req.method === "GET" && req.url === "/_local/codes") {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(mailbox));
+      } else {
+        app(req, res);
+      }
+    }),
+  );
 }
 
 serveAsChild("Cognito (cognito-local)", createCognitoServer);

@@ -9,8 +9,8 @@
  */
 import type { UserType } from "@aws-sdk/client-cognito-identity-provider";
 import { createServer, type ServerResponse } from "node:http";
-import { readJson, replyJson } from "./http-body";
-import { listen } from "./listen";
+import { readJson, replyJson } from "../http/body";
+import { listen } from "../http/listen";
 
 const reply = (res: ServerResponse, status: number, body: unknown) => replyJson(res, status, body, "application/x-amz-json-1.1");
 

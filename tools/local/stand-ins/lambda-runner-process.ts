@@ -8,9 +8,9 @@ import { randomUUID } from "node:crypto";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import { pathToFileURL } from "node:url";
 import type { InvocationRecord } from "./lambda-runner";
-import { serveAsChild } from "./child-service";
-import { allowedHosts, INVOKE_CONTENT_TYPES, refuseUnsafe } from "./http-guard";
-import { readBody } from "./http-body";
+import { serveAsChild } from "../http/child-service";
+import { allowedHosts, INVOKE_CONTENT_TYPES, refuseUnsafe } from "../http/guard";
+import { readBody } from "../http/body";
 
 const bundleFile = process.env.LAMBDA_RUNNER_BUNDLE!;
 const functionName = process.env.LAMBDA_RUNNER_FUNCTION_NAME!;
@@ -66,9 +66,9 @@ async function createRunnerServer(): Promise<Server> {
   const { handler } = (await import(pathToFileURL(bundleFile).href)) as { handler: Handler };
   if (typeof handler !== "function") throw new Error(`${bundleFile} does not export a handler function`);
 
-  const allowed = allowedHosts(process.env.CHILD_SERVICE_HOST ?? "127.0.0.1");
+  const guard = { hosts: allowedHosts(process.env.CHILD_SERVICE_HOST ?? "127.0.0.1"), bodyTypes: INVOKE_CONTENT_TYPES };
   return createServer(async (req, res) => {
-    if (refuseUnsafe(req, res, allowed, INVOKE_CONTENT_TYPES)) return;
+    if (refuseUnsafe(req, res, guard)) return;
     try {
       const url = new URL(req.url ?? "/", "http://runner");
       if (req.method === "GET" && url.pathname === "/_runner/invocations") return send(res, 200, invocations);

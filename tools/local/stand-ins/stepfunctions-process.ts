@@ -6,10 +6,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type Server, type ServerResponse } from "node:http";
-import { serveAsChild } from "./child-service";
-import { allowedHosts, refuseUnsafe } from "./http-guard";
+import { serveAsChild } from "../http/child-service";
+import { allowedHosts, AWS_JSON_1_0, refuseUnsafe } from "../http/guard";
 import type { LocalStateMachine } from "./stepfunctions";
-import { readJson, replyJson } from "./http-body";
+import { readJson, replyJson } from "../http/body";
 
 const reply = (res: ServerResponse, status: number, body: unknown) => replyJson(res, status, body, "application/x-amz-json-1.0");
 
@@ -86,9 +86,9 @@ async function createStepFunctionsServer(): Promise<Server> {
     return execution;
   }
 
-  const allowed = allowedHosts(process.env.CHILD_SERVICE_HOST ?? "127.0.0.1");
+  const guard = { hosts: allowedHosts(process.env.CHILD_SERVICE_HOST ?? "127.0.0.1"), bodyTypes: AWS_JSON_1_0 };
   return createServer(async (req, res) => {
-    if (refuseUnsafe(req, res, allowed, ["application/x-amz-json-1.0"])) return;
+    if (refuseUnsafe(req, res, guard)) return;
     try {
       const target = String(req.headers["x-amz-target"] ?? "").replace(/^AWSStepFunctions\./, "");
       const input = await readJson(req);
