@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BATCH_CLIENT, createCognitoClient } from "../core/clients";
 import { fillTemplate, MalformedInputError, rowKey, subOfKey, type KeyLayout } from "../core/row-key";
-import { readReconcileWorkerSettings, reconcileWorkerEnvironment } from "../core/function-settings";
+import { readReconcileWorkerSettings, reconcileWorkerEnvironment } from "../core/function-env";
 import { reconcile, type ReconcileOptions } from "../core/reconcile/engine";
 import type { BackupEntry } from "../core/reconcile/orphans";
 import { applyUserEvent, type UserEventsContext } from "../core/user-events/apply";

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { FUNCTION_SETTINGS, readSetting, type FunctionSettingKey } from "../core/function-settings";
+import { FUNCTION_SETTINGS, type FunctionSettingKey } from "../core/function-settings";
+import { readSetting } from "../core/function-env";
 import { ConfigError, loadConfig, parseSettings, renderProps, SETTINGS, type UserSyncSettings } from "../lib/settings";
 import { tsType } from "../lib/settings/docs";
 import { ROOT } from "./helpers/cli";

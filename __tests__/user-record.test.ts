@@ -1,6 +1,6 @@
 import { layoutIsDistinctive, subOfKey } from "../core/row-key";
 import { DEFAULT_ATTRIBUTE_MAP } from "../core/row-fields";
-import { functionEnvironment, readFunctionSettings } from "../core/function-settings";
+import { functionEnvironment, readFunctionSettings } from "../core/function-env";
 import { attributesFromList, buildUserRecord, diffSyncOwned, InvalidUserError, personalFields, syncOwnedFields, syncOwnedValues } from "../core/user-record";
 import { createIfAbsentInput } from "../core/user-store";
 import { cognitoLocalEvent, dzoneStyleEvent } from "./fixtures/events";

@@ -5,7 +5,7 @@
 import type { Context, PostConfirmationTriggerEvent } from "aws-lambda";
 import { createDynamoDBClient, TRIGGER_CLIENT } from "../../core/clients";
 import { COGNITO_TRIGGER_BUDGET_MS } from "../../core/function-settings";
-import { readFunctionSettings, type FunctionSettings } from "../../core/function-settings";
+import { readFunctionSettings, type FunctionSettings } from "../../core/function-env";
 import { log } from "../../core/log";
 import { putMetrics } from "../../core/metrics";
 import { buildUserRecord } from "../../core/user-record";

@@ -4,7 +4,7 @@
  */
 import type { Context } from "aws-lambda";
 import { BATCH_CLIENT, createCognitoClient, createDynamoDBClient, createSFNClient } from "../../core/clients";
-import { readReconcileWorkerSettings, type ReconcileWorkerSettings } from "../../core/function-settings";
+import { readReconcileWorkerSettings, type ReconcileWorkerSettings } from "../../core/function-env";
 import { putMetrics } from "../../core/metrics";
 import { step, type RunState, type StepInput } from "../../core/reconcile/worker";
 

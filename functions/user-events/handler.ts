@@ -6,7 +6,7 @@
  */
 import { MalformedInputError } from "../../core/row-key";
 import { createCognitoClient, createDynamoDBClient, type ClientProfile } from "../../core/clients";
-import { readUserEventsSettings, type UserEventsSettings } from "../../core/function-settings";
+import { readUserEventsSettings, type UserEventsSettings } from "../../core/function-env";
 import { log } from "../../core/log";
 import { putMetrics } from "../../core/metrics";
 import { applyUserEvent } from "../../core/user-events/apply";

@@ -2,7 +2,8 @@
  * Each function as plain data (entry, names, environment, timeout, memory),
  * deployed by the stack and run by the sandbox, and the row mapping they share.
  */
-import { COGNITO_TRIGGER_BUDGET_MS, functionEnvironment, reconcileWorkerEnvironment, userEventsEnvironment } from "../../core/function-settings";
+import { COGNITO_TRIGGER_BUDGET_MS } from "../../core/function-settings";
+import { functionEnvironment, reconcileWorkerEnvironment, userEventsEnvironment } from "../../core/function-env";
 import type { RowMapping } from "../../core/user-record";
 import { resourceNames, type FunctionNames } from "../names";
 import { keyLayoutOf } from "../settings/load";
