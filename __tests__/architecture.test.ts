@@ -5,7 +5,7 @@
  * Also: each rule really fires, shown on a small tree of wrong-way imports.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { ROOT } from "./helpers/cli";
@@ -72,4 +72,26 @@ test("one copy of the SDK core in the install, however many clients", () => {
   const copies = (pkg: string) => execFileSync("find", [modules, "-path", `*/${pkg}/package.json`], { encoding: "utf8" }).trim().split("\n").map((f) => relative(modules, f));
   expect(copies("@aws-sdk/core")).toEqual(["@aws-sdk/core/package.json"]);
   expect(copies("@smithy/core")).toEqual(["@smithy/core/package.json"]);
+});
+
+test("the README's layout table names every file of core/, lib/ and tools/local, and only files that exist", () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const table = readme.slice(readme.indexOf("| Path | What it is |"), readme.indexOf("\n\n", readme.indexOf("| Path | What it is |")));
+  const rows = new Map(
+    table
+      .split("\n")
+      .slice(2)
+      .map((row) => row.split(" | "))
+      .map(([path, what]) => [path.replace(/^\| `|`$/g, ""), [...what.matchAll(/`([\w.-]+(?:\.(?:ts|cjs)|\/))`/g)].map((m) => m[1])] as const),
+  );
+  for (const [folder, named] of rows) {
+    if (!folder.endsWith("/") || folder.startsWith("__tests__") || folder === "examples/") continue;
+    for (const name of named) expect([folder, name, existsSync(join(ROOT, folder, name))]).toEqual([folder, name, true]);
+    if (folder === "tools/") continue;
+    const entries = readdirSync(join(ROOT, folder)).map((e) => (statSync(join(ROOT, folder, e)).isDirectory() ? `${e}/` : e));
+    for (const entry of entries) {
+      const described = named.includes(entry) || rows.has(`${folder}${entry}`);
+      expect([folder, entry, described]).toEqual([folder, entry, true]);
+    }
+  }
 });
