@@ -7,6 +7,7 @@ import { DescribeUserPoolCommand } from "@aws-sdk/client-cognito-identity-provid
 import { DescribeTableCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { layoutOf, keyNames, subOfKey } from "../row-key";
+import { projection } from "../user-store";
 import { sendCounted, type SyncContext } from "./sync-users";
 
 /** The run cannot start; the message names what is wrong and the fix. */
@@ -39,12 +40,7 @@ export async function preflight(ctx: SyncContext & { readonly allowForeignTable?
   if (ctx.expectedTrigger && triggerName !== ctx.expectedTrigger) ctx.report.triggerDrift = { expected: ctx.expectedTrigger, actual: trigger ?? null };
 
   const layout = layoutOf(ctx);
-  const names = Object.fromEntries([...keyNames(layout), "userPoolId"].map((f, i) => [`#f${i}`, f]));
-  const sample = await sendCounted<any>(
-    ctx,
-    ctx.dynamodb,
-    new ScanCommand({ TableName: ctx.tableName, Limit: OWNERSHIP_SAMPLE, ProjectionExpression: Object.keys(names).join(", "), ExpressionAttributeNames: names }),
-  );
+  const sample = await sendCounted<any>(ctx, ctx.dynamodb, new ScanCommand({ TableName: ctx.tableName, Limit: OWNERSHIP_SAMPLE, ...projection([...keyNames(layout), "userPoolId"]) }));
   const pools = new Set<string>();
   let own = 0;
   for (const item of sample.Items ?? []) {
