@@ -205,6 +205,20 @@ test("only statuses that can sign in are expected, unless unconfirmed users are 
   expect(loose).toMatchObject({ scanned: 6, expected: 5, missing: 5 });
 });
 
+test("rowsAtInvite: invited users get rows marked invited; the mark goes once they are confirmed", async () => {
+  const users = [user(1), user(2, "FORCE_CHANGE_PASSWORD"), user(3, "UNCONFIRMED")];
+  const table = await freshTable();
+  const first = await reconcile(options(table, (await mockCognito(users)).client, { rowsAtInvite: true }));
+  expect(first).toMatchObject({ scanned: 3, expected: 2, created: 2 });
+  const rows = await scanAll(dynamo, table);
+  expect(rows.find((r) => r.id === "sub-00002")).toMatchObject({ invited: true });
+  expect(rows.find((r) => r.id === "sub-00001")).not.toHaveProperty("invited");
+
+  users[1] = user(2);
+  await reconcile(options(table, (await mockCognito(users)).client, { rowsAtInvite: true }));
+  expect((await scanAll(dynamo, table)).find((r) => r.id === "sub-00002")).not.toHaveProperty("invited");
+});
+
 test("a row for a user who signed up after the listing is re-checked by sub and is not an orphan", async () => {
   const table = await freshTable();
   const late = user(999);

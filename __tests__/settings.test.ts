@@ -118,6 +118,7 @@ describe("declared once: every function setting goes config -> synthesized envir
     amplifyOwnerFormat: { value: "{username}", fn: "post-confirmation", env: { USER_SYNC_AMPLIFY_TYPENAME: "User" } },
     amplifyConflictDetection: { value: false, fn: "post-confirmation", env: { USER_SYNC_AMPLIFY_TYPENAME: "User" } },
     onUserDeleted: { value: "keep", fn: "user-events" },
+    rowsAtInvite: { value: true, fn: "user-events" },
     reconcileRate: { value: 7.5, fn: "reconcile_worker" },
     reconcileSliceSeconds: { value: 120, fn: "reconcile_worker" },
     reconcilePrune: { value: true, fn: "reconcile_worker" },

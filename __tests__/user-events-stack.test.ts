@@ -23,7 +23,7 @@ describe("default stage", () => {
   test("the rule matches successful Cognito user calls via CloudTrail and targets the function, with a dead-letter queue", () => {
     const rule = s.one("aws_cloudwatch_event_rule");
     expect(JSON.parse(rule.event_pattern)).toEqual(userEventsPattern());
-    expect(JSON.parse(rule.event_pattern).detail.errorCode).toEqual([{ exists: false }]);
+    expect(JSON.parse(rule.event_pattern).detail.errorCode).toEqual([{ exists: false }, ""]);
     expect(s.one("aws_cloudwatch_event_target")).toMatchObject({
       rule: s.ref("aws_cloudwatch_event_rule", "name"),
       arn: s.ref("aws_lambda_function", "arn", "user-events"),

@@ -143,6 +143,7 @@ describe("readFunctionSettings", () => {
       tableName: "t",
       attributeMap: { given_name: "g" },
       keyLayout: undefined,
+      rowsAtInvite: false,
       amplify: { typename: "User", ownerField: "owner", ownerFormat: "{sub}::{username}", conflictDetection: true },
     });
   });
@@ -155,6 +156,7 @@ describe("readFunctionSettings", () => {
       attributeMap: { "custom:plan": "plan" },
       keyLayout: { partitionKey: { name: "pk", value: "USER#{sub}" }, sortKey: { name: "sk", value: "PROFILE" } },
       amplify: { typename: "User", ownerField: undefined, ownerFormat: "{username}", conflictDetection: false },
+      rowsAtInvite: true,
     };
     expect(readFunctionSettings(functionEnvironment(settings))).toEqual(settings);
   });

@@ -38,6 +38,7 @@ export interface FunctionSettings extends RowMapping {
 export function functionEnvironment(settings: FunctionSettings): Record<string, string> {
   const env: Record<string, string> = { [FUNCTION_ENV.tableName]: settings.tableName };
   put(env, "attributeMap", settings.attributeMap);
+  if (settings.rowsAtInvite) put(env, "rowsAtInvite", true);
   if (settings.keyLayout && JSON.stringify(settings.keyLayout) !== JSON.stringify(DEFAULT_KEY_LAYOUT)) {
     env[FUNCTION_ENV.keyLayout] = JSON.stringify(settings.keyLayout);
   }
@@ -76,6 +77,7 @@ export function readFunctionSettings(env: NodeJS.ProcessEnv): FunctionSettings {
     tableName,
     attributeMap: readSetting(env, "attributeMap"),
     keyLayout,
+    rowsAtInvite: readSetting(env, "rowsAtInvite"),
     amplify: typename
       ? {
           typename,

@@ -118,6 +118,14 @@ export const FUNCTION_SETTINGS = {
     encode: String,
     decode: bool,
   } satisfies FunctionSetting<boolean>,
+  rowsAtInvite: {
+    key: "rowsAtInvite",
+    env: "ROWS_AT_INVITE",
+    default: false as boolean,
+    check: () => undefined,
+    encode: String,
+    decode: bool,
+  } satisfies FunctionSetting<boolean>,
   onUserDeleted: {
     key: "onUserDeleted",
     env: "ON_USER_DELETED",

@@ -8,6 +8,12 @@ import { ROW_KEY } from "./row-key";
 /** Fields the mapping writes from Cognito (besides the key and the attribute map). */
 export const CORE_SYNC_FIELDS = ["username", "email", "emailVerified", "userPoolId"] as const;
 
+/**
+ * `invited: true` while an invited user has not set a password (rowsAtInvite
+ * only: otherwise the field is the app's, never written or removed).
+ */
+export const INVITED_FIELD = "invited";
+
 /** Fields every row may have; the attribute map may not write to them. */
 export const CORE_ROW_FIELDS = [
   ROW_KEY,
@@ -19,6 +25,7 @@ export const CORE_ROW_FIELDS = [
   "_version",
   "_lastChangedAt",
   "enabled",
+  INVITED_FIELD,
   "deletedAt",
   "_deleted",
   "_ttl",
@@ -95,3 +102,10 @@ export function customAttributeNames(attributeMap: Readonly<Record<string, strin
 export const EXPECTED_STATUSES = ["CONFIRMED", "EXTERNAL_PROVIDER", "RESET_REQUIRED"] as const;
 /** Users who have not finished signing up yet; rows for them only on request. */
 export const UNCONFIRMED_STATUSES = ["UNCONFIRMED", "FORCE_CHANGE_PASSWORD"] as const;
+/** An invited user (AdminCreateUser) who has not set a password yet. */
+export const INVITED_STATUS = "FORCE_CHANGE_PASSWORD";
+
+/** The statuses whose users have rows: with rowsAtInvite, invited users too (marked `invited: true`). */
+export function statusesWithRows(options: { readonly rowsAtInvite?: boolean; readonly includeUnconfirmed?: boolean }): Set<string> {
+  return new Set<string>([...EXPECTED_STATUSES, ...(options.rowsAtInvite ? [INVITED_STATUS] : []), ...(options.includeUnconfirmed ? UNCONFIRMED_STATUSES : [])]);
+}

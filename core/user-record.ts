@@ -5,7 +5,7 @@
  * would have written.
  */
 import { layoutOf, fillTemplate, isWellFormedSub, keyNames, rowKey, type KeyLayout } from "./row-key";
-import { CORE_SYNC_FIELDS } from "./row-fields";
+import { CORE_SYNC_FIELDS, INVITED_FIELD, INVITED_STATUS } from "./row-fields";
 
 /** What an attribute may hold as it arrives; anything but a string (or a boolean for *_verified) is refused. */
 export type AttributeValue = unknown;
@@ -20,6 +20,8 @@ export interface CognitoUser {
   readonly lastModified?: Date;
   /** Whether the user may sign in (AdminDisableUser/AdminEnableUser), when known (not in trigger events). */
   readonly enabled?: boolean;
+  /** Cognito's UserStatus, when known (not in trigger events, whose users are confirmed). */
+  readonly status?: string;
 }
 
 /**
@@ -48,6 +50,8 @@ export interface RowMapping {
   readonly amplify?: AmplifyMapping;
   /** @default DEFAULT_KEY_LAYOUT (`id` = sub) */
   readonly keyLayout?: KeyLayout;
+  /** Invited users (FORCE_CHANGE_PASSWORD) have rows, marked `invited: true` until they set a password. @default false */
+  readonly rowsAtInvite?: boolean;
 }
 
 export interface UserRecordOptions extends RowMapping {
@@ -108,7 +112,7 @@ export function subOf(user: Pick<CognitoUser, "attributes">): string {
  */
 export function syncOwnedFields(mapping: RowMapping): string[] {
   const amplify = mapping.amplify ? ["__typename", ...(mapping.amplify.ownerField ? [mapping.amplify.ownerField] : [])] : [];
-  return [...CORE_SYNC_FIELDS, ENABLED_FIELD, ...Object.values(mapping.attributeMap), ...amplify];
+  return [...CORE_SYNC_FIELDS, ENABLED_FIELD, ...(mapping.rowsAtInvite ? [INVITED_FIELD] : []), ...Object.values(mapping.attributeMap), ...amplify];
 }
 
 /**
@@ -130,9 +134,9 @@ export function syncReadFields(mapping: RowMapping): string[] {
   return [...new Set([...keyNames(layoutOf(mapping)), ...syncOwnedFields(mapping), ...TOMBSTONE_FIELDS])];
 }
 
-/** The personal fields a deleted user's row must lose (`erase`): every sync-owned field but the pool and `enabled`. */
+/** The personal fields a deleted user's row must lose (`erase`): every sync-owned field but the pool, `enabled` and `invited`. */
 export function personalFields(mapping: RowMapping): string[] {
-  return syncOwnedFields(mapping).filter((f) => f !== "userPoolId" && f !== ENABLED_FIELD && f !== "__typename");
+  return syncOwnedFields(mapping).filter((f) => f !== "userPoolId" && f !== ENABLED_FIELD && f !== INVITED_FIELD && f !== "__typename");
 }
 
 /** The sync-owned values Cognito's current attributes make (absent attributes are left out). */
@@ -148,6 +152,7 @@ export function syncOwnedValues(user: CognitoUser, mapping: RowMapping): UserRec
   const userPoolId = text("userPoolId", user.userPoolId);
   if (userPoolId !== undefined) values.userPoolId = userPoolId;
   if (user.enabled !== undefined) values[ENABLED_FIELD] = user.enabled;
+  if (mapping.rowsAtInvite && user.status === INVITED_STATUS) values[INVITED_FIELD] = true;
   for (const [attribute, field] of Object.entries(mapping.attributeMap)) {
     const value = attribute.endsWith("_verified")
       ? parseCognitoBoolean(attribute, attributes[attribute])
@@ -248,4 +253,5 @@ export const cognitoUserOf = (user: ListedUser, userPoolId: string): CognitoUser
   attributes: attributesFromList(user.Attributes),
   lastModified: user.UserLastModifiedDate,
   enabled: user.Enabled,
+  status: user.UserStatus,
 });

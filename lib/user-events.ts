@@ -21,6 +21,8 @@ export interface UserEventsProps {
   readonly userPool: { readonly id: string; readonly arn: string };
   /** The EventBridge rule and the dead-letter queue. */
   readonly names: { readonly rule: string; readonly deadLetterQueue: string };
+  /** Invitations (AdminCreateUser) give rows too: the rule matches that call. @default false */
+  readonly rowsAtInvite?: boolean;
   /** What a deleted user's row becomes: only "delete" grants DeleteItem. */
   readonly deletedRow: DeletedRow;
   readonly logRetentionDays: number;
@@ -78,8 +80,8 @@ export class UserEvents extends Construct {
 
     this.rule = new CloudwatchEventRule(this, "rule", {
       name: props.names.rule,
-      description: "Cognito calls that change or remove a user (via CloudTrail): the Users row follows",
-      eventPattern: JSON.stringify(userEventsPattern()),
+      description: "Cognito calls that create, change or remove a user (via CloudTrail): the Users row follows",
+      eventPattern: JSON.stringify(userEventsPattern({ rowsAtInvite: props.rowsAtInvite })),
     });
     new CloudwatchEventTarget(this, "target", {
       rule: this.rule.name,

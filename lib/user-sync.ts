@@ -101,6 +101,7 @@ export class UserSync extends Construct {
         table: this.table,
         userPool,
         names: { rule: names.userEventsRule, deadLetterQueue: names.userEventsDeadLetterQueue },
+        rowsAtInvite: config.rowsAtInvite,
         deletedRow: deletedRow(config.onUserDeleted, Boolean(config.amplifyTypename && config.amplifyConflictDetection)),
       });
       if (config.cloudTrail === "create") {

@@ -9,7 +9,7 @@
  */
 import { ListUsersCommand, type CognitoIdentityProviderClient, type ListUsersCommandOutput } from "@aws-sdk/client-cognito-identity-provider";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { EXPECTED_STATUSES, UNCONFIRMED_STATUSES } from "../row-fields";
+import { statusesWithRows } from "../row-fields";
 import type { RowMapping } from "../user-record";
 import { findOrphans, pruneOrphans, type PruneBackup } from "./orphans";
 import { RateLimiter, realSleep, type Sleep } from "./pacing";
@@ -118,7 +118,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   // Users: page through the pool at a steady rate; check, repair and refresh
   // each page while the next one is fetched.
   const limiter = new RateLimiter(options.rate ?? 20, sleep, now);
-  const expectedStatuses = new Set<string>([...EXPECTED_STATUSES, ...(options.includeUnconfirmed ? UNCONFIRMED_STATUSES : [])]);
+  const expectedStatuses = statusesWithRows(options);
   const poolSubs = new Set<string>();
   let token: string | undefined;
   let inFlight: Promise<void> = Promise.resolve();

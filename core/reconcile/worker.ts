@@ -14,7 +14,7 @@
 import { ListUsersCommand, type CognitoIdentityProviderClient, type ListUsersCommandOutput } from "@aws-sdk/client-cognito-identity-provider";
 import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SFNClient } from "@aws-sdk/client-sfn";
-import { EXPECTED_STATUSES, UNCONFIRMED_STATUSES } from "../row-fields";
+import { statusesWithRows } from "../row-fields";
 import type { RowMapping } from "../user-record";
 import { BloomFilter } from "./bloom";
 import { earlierRunningExecution } from "./guard";
@@ -172,7 +172,7 @@ export async function step(input: StepInput, ctx: WorkerContext): Promise<RunSta
   return next;
 
   async function usersPhase(s: RunState): Promise<RunState> {
-    const expectedStatuses = new Set<string>([...EXPECTED_STATUSES, ...(settings.includeUnconfirmed ? UNCONFIRMED_STATUSES : [])]);
+    const expectedStatuses = statusesWithRows(settings);
     const subs: string[] = [];
     let token = s.token;
     let inFlight: Promise<void> = Promise.resolve();

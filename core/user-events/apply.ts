@@ -9,10 +9,10 @@ import type { CognitoIdentityProviderClient, UserType } from "@aws-sdk/client-co
 import { GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { layoutOf, rowKey, subOfKey } from "../row-key";
-import { EXPECTED_STATUSES } from "../row-fields";
+import { INVITED_FIELD, statusesWithRows } from "../row-fields";
 import { type OnUserDeleted } from "../function-settings";
 import { adminGetUser, listUserBySub, liveUserBySub } from "../user-lookup";
-import { buildUserRecord, cognitoUserOf, diffSyncOwned, isEmptyDiff, personalFields, subOfUser, syncOwnedValues, syncReadFields, type RowMapping } from "../user-record";
+import { buildUserRecord, cognitoUserOf, diffSyncOwned, isEmptyDiff, personalFields, subOfUser, syncOwnedValues, syncReadFields, TOMBSTONE_FIELDS, type RowMapping } from "../user-record";
 import { createUserRecordIfAbsent, deleteUserRecord, eraseUserRecord, projection, refreshUserRecord } from "../user-store";
 import type { UserSignal } from "./cloudtrail";
 import { deletedRow } from "./deletion";
@@ -30,6 +30,8 @@ export interface UserEventsContext extends RowMapping {
 
 export type EventOutcome =
   | "created"
+  /** The row was there (a creation or sign-in event, row-first): one read, no Cognito call. */
+  | "present"
   | "refreshed"
   | "unchanged"
   | "erased"
@@ -67,18 +69,30 @@ async function readRow(ctx: UserEventsContext, key: Record<string, string>): Pro
   return res.Item ? unmarshall(res.Item) : undefined;
 }
 
+/** A row that settles a row-first event: in this pool, not a tombstone, not waiting for an invitation's answer. */
+const settled = (ctx: UserEventsContext, row: Record<string, any>) =>
+  (row.userPoolId === undefined || row.userPoolId === ctx.userPoolId) && TOMBSTONE_FIELDS.every((f) => row[f] === undefined) && (!ctx.rowsAtInvite || row[INVITED_FIELD] === undefined);
+
 /** Signals come from parseUserEvent, which refuses malformed subs and usernames (rowKey refuses them again). */
-export async function applyUserEvent(ctx: UserEventsContext, signal: Pick<UserSignal, "sub" | "username" | "userPoolId">): Promise<EventResult> {
+export async function applyUserEvent(ctx: UserEventsContext, signal: Pick<UserSignal, "sub" | "username" | "userPoolId" | "rowFirst">): Promise<EventResult> {
   // Token-authorized calls carry no pool id; those are told apart by the lookups below.
   if (signal.userPoolId && signal.userPoolId !== ctx.userPoolId) return { outcome: "other-pool", sub: signal.sub };
   if (!signal.sub && !signal.username) return { outcome: "unidentified" };
   const now = ctx.now ?? (() => new Date());
   const layout = layoutOf(ctx);
 
+  // Row-first: creation and sign-in events are frequent and the row is usually there;
+  // Cognito's shared quotas are spent only when it is not.
+  if (signal.rowFirst && signal.sub) {
+    const first = await readRow(ctx, rowKey(layout, signal.sub));
+    if (first && settled(ctx, first)) return { outcome: "present", sub: signal.sub };
+  }
+
   let user = await findUser(ctx, signal);
   const sub = (user && subOfUser(user)) ?? signal.sub;
   if (!sub) return { outcome: "unknown-user" };
   const key = rowKey(layout, sub);
+  // Read again after Cognito answered: what is decided below must not rest on an older read.
   let row = await readRow(ctx, key);
   if (row && row.userPoolId !== undefined && row.userPoolId !== ctx.userPoolId) return { outcome: "other-pool", sub };
 
@@ -94,7 +108,7 @@ export async function applyUserEvent(ctx: UserEventsContext, signal: Pick<UserSi
 
   const cognitoUser = cognitoUserOf(user, ctx.userPoolId);
   if (!row) {
-    if (!(EXPECTED_STATUSES as readonly string[]).includes(user.UserStatus ?? "")) return { outcome: "no-row", sub };
+    if (!statusesWithRows(ctx).has(user.UserStatus ?? "")) return { outcome: "no-row", sub };
     const created = await createUserRecordIfAbsent(ctx.dynamodb, ctx.tableName, buildUserRecord(cognitoUser, { ...ctx, now: now() }), layout);
     if (created === "created") return { outcome: "created", sub };
     // The trigger wrote it meanwhile: refresh what it could not know (enabled, later changes).

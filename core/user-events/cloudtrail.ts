@@ -1,6 +1,7 @@
 /**
  * Cognito API calls as CloudTrail records them and EventBridge delivers them
- * ("AWS API Call via CloudTrail", source aws.cognito-idp). They are signals,
+ * ("AWS API Call via CloudTrail"; hosted-UI requests are "AWS Service Event
+ * via CloudTrail"; source aws.cognito-idp). They are signals,
  * never data: CloudTrail hides attribute values and usernames
  * (HIDDEN_DUE_TO_SECURITY_REASONS) and records the user's sub; token-authorized
  * calls carry no pool id. The function re-reads the user from Cognito.
@@ -27,25 +28,66 @@ export const USER_EVENT_NAMES = [
   "AdminConfirmSignUp",
   "ConfirmSignUp",
   "AdminSetUserPassword",
+  // The same through the hosted UI or managed login ("AWS Service Event via CloudTrail").
+  "Confirm_POST",
+  // An invited user set a password (NEW_PASSWORD_REQUIRED): PostConfirmation never fires for them.
+  "RespondToAuthChallenge",
+  "AdminRespondToAuthChallenge",
   // A federated identity linked or unlinked changes the `identities` attribute and may merge users.
   "AdminLinkProviderForUser",
   "AdminDisableProviderForUser",
+  // An invitation: matched only when invited users get rows (the rowsAtInvite setting).
+  "AdminCreateUser",
 ] as const;
 
 export type UserEventName = (typeof USER_EVENT_NAMES)[number];
 
+/** Challenge responses happen at every MFA or custom-auth sign-in; only accepting an invitation matters here. */
+export const CHALLENGE_EVENT_NAMES = ["RespondToAuthChallenge", "AdminRespondToAuthChallenge"] as const satisfies readonly UserEventName[];
+/** The challenge an invited (FORCE_CHANGE_PASSWORD) user answers with their own password. */
+export const INVITE_CHALLENGE = "NEW_PASSWORD_REQUIRED";
+
+/**
+ * Calls after which the user should simply have a row: when the row is there
+ * (in this pool, no tombstone, not marked invited) the function is done after
+ * one consistent read, and Cognito's shared quotas are spent only on a
+ * missing row.
+ */
+export const ROW_FIRST_EVENT_NAMES = [
+  "AdminConfirmSignUp",
+  "ConfirmSignUp",
+  "AdminSetUserPassword",
+  "Confirm_POST",
+  ...CHALLENGE_EVENT_NAMES,
+  "AdminCreateUser",
+] as const satisfies readonly UserEventName[];
+
+/** API calls, and hosted-UI (managed login) requests, as EventBridge labels CloudTrail's records. */
+export const DETAIL_TYPES = ["AWS API Call via CloudTrail", "AWS Service Event via CloudTrail"] as const;
+
 export const HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS";
 
-/** The EventBridge pattern the rule uses, and the local tap matches against. */
-export function userEventsPattern(): Record<string, unknown> {
+export interface UserEventsPatternOptions {
+  /** Invitations (AdminCreateUser) give rows too. @default false */
+  readonly rowsAtInvite?: boolean;
+}
+
+/** The EventBridge pattern the rule uses (the local tap matches the synthesized rule's copy). */
+export function userEventsPattern(options: UserEventsPatternOptions = {}): Record<string, unknown> {
+  const challenges = new Set<string>(CHALLENGE_EVENT_NAMES);
+  const calls = USER_EVENT_NAMES.filter((n) => !challenges.has(n) && (options.rowsAtInvite || n !== "AdminCreateUser"));
   return {
     source: ["aws.cognito-idp"],
-    "detail-type": ["AWS API Call via CloudTrail"],
+    "detail-type": [...DETAIL_TYPES],
     detail: {
       eventSource: ["cognito-idp.amazonaws.com"],
-      eventName: [...USER_EVENT_NAMES],
-      // A failed call changed nothing.
-      errorCode: [{ exists: false }],
+      // A failed call changed nothing; a successful one has no errorCode, or an empty one.
+      errorCode: [{ exists: false }, ""],
+      $or: [
+        { eventName: calls },
+        // Filtered by EventBridge, so MFA and custom-auth sign-ins never invoke the function.
+        { eventName: [...CHALLENGE_EVENT_NAMES], requestParameters: { challengeName: [INVITE_CHALLENGE] } },
+      ],
     },
   };
 }
@@ -59,6 +101,8 @@ export interface UserSignal {
   readonly userPoolId?: string;
   /** Only when CloudTrail did not hide it. */
   readonly username?: string;
+  /** A row that is already there settles it (ROW_FIRST_EVENT_NAMES). */
+  readonly rowFirst?: boolean;
 }
 
 /** The event is not one the function acts on; the message says why (no personal data in it). */
@@ -93,14 +137,18 @@ function checked(field: string, value: unknown, valid: (v: string) => boolean): 
 export function parseUserEvent(event: unknown): UserSignal {
   const e = event as { source?: unknown; "detail-type"?: unknown; detail?: Record<string, any> } | null;
   if (!e || typeof e !== "object") throw new NotAUserEvent("the event is not an object");
-  if (e.source !== "aws.cognito-idp" || e["detail-type"] !== "AWS API Call via CloudTrail") {
-    throw new NotAUserEvent(`not a Cognito API call via CloudTrail (source ${JSON.stringify(e.source)}, detail-type ${JSON.stringify(e["detail-type"])})`);
+  if (e.source !== "aws.cognito-idp" || !(DETAIL_TYPES as readonly unknown[]).includes(e["detail-type"])) {
+    throw new NotAUserEvent(`not a Cognito call via CloudTrail (source ${JSON.stringify(e.source)}, detail-type ${JSON.stringify(e["detail-type"])})`);
   }
   const detail = e.detail ?? {};
   const eventName = detail.eventName;
   if (!(USER_EVENT_NAMES as readonly string[]).includes(eventName)) throw new NotAUserEvent(`${JSON.stringify(eventName)} is not a call that changes a user`);
+  // Real records of successful calls may carry "errorCode": "".
   if (detail.errorCode) throw new NotAUserEvent(`${eventName} failed (${String(detail.errorCode)}); nothing changed`);
   const request = detail.requestParameters ?? {};
+  if ((CHALLENGE_EVENT_NAMES as readonly string[]).includes(eventName) && request.challengeName !== INVITE_CHALLENGE) {
+    throw new NotAUserEvent(`${eventName} answered ${typeof request.challengeName === "string" ? request.challengeName.slice(0, 40) : "no challenge"}, not ${INVITE_CHALLENGE}: a sign-in, not an accepted invitation`);
+  }
   const extra = detail.additionalEventData ?? {};
   // Hosted-UI records put parameters in one-element arrays.
   const hostedSub = extra.requestParameters?.sub;
@@ -112,5 +160,6 @@ export function parseUserEvent(event: unknown): UserSignal {
       checked("detail.additionalEventData.requestParameters.sub", Array.isArray(hostedSub) ? hostedSub[0] : hostedSub, isWellFormedSub),
     userPoolId: checked("detail.requestParameters.userPoolId", request.userPoolId, (v) => USER_POOL_ID.test(v)) ?? checked("detail.additionalEventData.userPoolId", extra.userPoolId, (v) => USER_POOL_ID.test(v)),
     username: checked("detail.requestParameters.username", request.username, (v) => USERNAME.test(v)),
+    rowFirst: (ROW_FIRST_EVENT_NAMES as readonly string[]).includes(eventName),
   };
 }

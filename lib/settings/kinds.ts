@@ -24,6 +24,21 @@ export interface SettingMeta {
 export const registry = z.registry<SettingMeta>();
 
 export const shown = (input: unknown) => JSON.stringify(input);
+
+/** One leaf setting: its dotted path, metadata and schema. */
+export interface SettingInfo extends SettingMeta {
+  readonly key: string;
+  readonly schema: z.ZodType;
+}
+
+/** The settings of a schema built from these kinds, in declaration order. */
+export function settingLeaves(schema: z.ZodType, prefix = ""): SettingInfo[] {
+  const meta = registry.get(schema);
+  if (meta) return [{ key: prefix, ...meta, schema }];
+  const inner = schema instanceof z.ZodDefault || schema instanceof z.ZodPrefault || schema instanceof z.ZodOptional ? schema.unwrap() : schema;
+  if (!(inner instanceof z.ZodObject)) return [];
+  return Object.entries(inner.shape as Record<string, z.ZodType>).flatMap(([k, s]) => settingLeaves(s, prefix ? `${prefix}.${k}` : k));
+}
 const defaultTextOf = (value: unknown) => `\`${typeof value === "string" ? value : JSON.stringify(value)}\``;
 
 export function setting<T extends z.ZodType>(schema: T, meta: Omit<SettingMeta, "defaultText"> & { default: z.output<T>; defaultText?: string }) {

@@ -138,6 +138,11 @@ export interface UserSyncSettings {
    */
   readonly userEvents?: boolean;
   /**
+   * Invited users (`AdminCreateUser`, status FORCE_CHANGE_PASSWORD) get their row at the invitation, marked `invited: true` until they set a password (then the field goes). Off: their row appears when they accept the invitation (see Creation paths).
+   * @default false
+   */
+  readonly rowsAtInvite?: boolean;
+  /**
    * A deleted user's row: `erase` removes every personal sync-owned field and sets `deletedAt` (key and app fields stay), `delete` removes the row (a soft delete under Amplify conflict detection), `keep` leaves it.
    * @default "erase"
    */
@@ -371,6 +376,10 @@ export interface UserSyncConfig {
    * The user-events function: deletes and profile changes reach the table within seconds (EventBridge rule on Cognito's API calls via CloudTrail; needs a trail, see `cloudTrail`).
    */
   readonly userEvents: boolean;
+  /**
+   * Invited users (`AdminCreateUser`, status FORCE_CHANGE_PASSWORD) get their row at the invitation, marked `invited: true` until they set a password (then the field goes). Off: their row appears when they accept the invitation (see Creation paths).
+   */
+  readonly rowsAtInvite: boolean;
   /**
    * A deleted user's row: `erase` removes every personal sync-owned field and sets `deletedAt` (key and app fields stay), `delete` removes the row (a soft delete under Amplify conflict detection), `keep` leaves it.
    */

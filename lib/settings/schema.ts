@@ -6,12 +6,11 @@
  * README table and the UserSyncProps interface (docs.ts) all derive from here.
  */
 import { z } from "zod";
-import { ON_USER_DELETED } from "../../core/function-settings";
-import { FUNCTION_SETTINGS } from "../../core/function-settings";
-import { boolean, functionSetting, LOG_RETENTION_DAYS, name, number, optionalFunctionSetting, optionalSetting, region, registry, setting, shown, string, stringMap, wholeNumber, type SettingMeta } from "./kinds";
+import { FUNCTION_SETTINGS, ON_USER_DELETED } from "../../core/function-settings";
+import { boolean, functionSetting, LOG_RETENTION_DAYS, name, number, optionalFunctionSetting, optionalSetting, region, setting, settingLeaves, shown, string, stringMap, wholeNumber, type SettingInfo } from "./kinds";
 import type { UserSyncSettings } from "./props";
 
-export { LOG_RETENTION_DAYS, REGION_PATTERN, type EnvKind, type SettingMeta } from "./kinds";
+export { LOG_RETENTION_DAYS, REGION_PATTERN, type EnvKind, type SettingInfo, type SettingMeta } from "./kinds";
 
 export const settingsSchema = z.strictObject({
   stage: setting(name(16), {
@@ -164,6 +163,11 @@ export const settingsSchema = z.strictObject({
     default: true,
     doc: "The user-events function: deletes and profile changes reach the table within seconds (EventBridge rule on Cognito's API calls via CloudTrail; needs a trail, see `cloudTrail`).",
   }),
+  rowsAtInvite: functionSetting(FUNCTION_SETTINGS.rowsAtInvite, boolean, {
+    env: "USER_SYNC_ROWS_AT_INVITE",
+    envKind: "boolean",
+    doc: "Invited users (`AdminCreateUser`, status FORCE_CHANGE_PASSWORD) get their row at the invitation, marked `invited: true` until they set a password (then the field goes). Off: their row appears when they accept the invitation (see Creation paths).",
+  }),
   onUserDeleted: functionSetting(FUNCTION_SETTINGS.onUserDeleted, z.enum(ON_USER_DELETED, { error: (iss) => `${shown(iss.input)} is not a deletion policy; use erase, delete or keep` }), {
     env: "USER_SYNC_ON_USER_DELETED",
     envKind: "string",
@@ -276,22 +280,8 @@ export const settingsSchema = z.strictObject({
     .default({ lock: "lockfile" }),
 });
 
-/** One leaf setting: its dotted path, metadata and schema. */
-export interface SettingInfo extends SettingMeta {
-  readonly key: string;
-  readonly schema: z.ZodType;
-}
-
-function leaves(schema: z.ZodType, prefix = ""): SettingInfo[] {
-  const meta = registry.get(schema);
-  if (meta) return [{ key: prefix, ...meta, schema }];
-  const inner = schema instanceof z.ZodDefault || schema instanceof z.ZodPrefault || schema instanceof z.ZodOptional ? schema.unwrap() : schema;
-  if (!(inner instanceof z.ZodObject)) return [];
-  return Object.entries(inner.shape as Record<string, z.ZodType>).flatMap(([k, s]) => leaves(s, prefix ? `${prefix}.${k}` : k));
-}
-
 /** Every setting, in declaration order. */
-export const SETTINGS: readonly SettingInfo[] = leaves(settingsSchema);
+export const SETTINGS: readonly SettingInfo[] = settingLeaves(settingsSchema);
 
 /** The groups of nested settings (table, userPool, backend), in declaration order. */
 export const GROUPS = [...new Set(SETTINGS.filter((s) => s.key.includes(".")).map((s) => s.key.split(".")[0]))];

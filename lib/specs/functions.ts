@@ -15,6 +15,7 @@ export function rowMapping(config: UserSyncConfig): RowMapping {
   return {
     attributeMap: config.attributeMap,
     keyLayout: keyLayoutOf(config),
+    rowsAtInvite: config.rowsAtInvite,
     amplify: config.amplifyTypename
       ? {
           typename: config.amplifyTypename,

@@ -16,7 +16,7 @@ import { loadConfig, type UserSyncConfig } from "../../lib/settings";
 import { resourceNames } from "../../lib/names";
 import { reconcileDefinition } from "../../lib/reconcile-definition";
 import { postConfirmationSpec, reconcileWorkerSpec, userEventsSpec, userPoolSpec, usersTableSpec, type FunctionSpec } from "../../lib/specs";
-import { userEventsPattern } from "../../core/user-events/cloudtrail";
+import { synthesizedRulePattern, synthInMemory } from "../../lib/synth-in-memory";
 import { startEventTap, type EventTap } from "./stand-ins/event-tap";
 import { localAwsEnv, localCognitoClient, localDynamoDBClient, localLambdaClient } from "./clients";
 import { startLocalCognito, type LocalCognito } from "./stand-ins/cognito";
@@ -175,7 +175,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         cognitoEndpoint: cognito.endpoint,
         lambdaEndpoint: lambda.endpoint,
         functionName: events.names.function,
-        pattern: userEventsPattern(),
+        // The rule as the stack synthesizes it: a change to the construct's pattern shows here.
+        pattern: synthesizedRulePattern(synthInMemory(config, options.bundleRoot ?? join(stateDir, "bundles")), names.userEventsRule),
         port: options.ports?.cognito ?? 0,
         host,
       });

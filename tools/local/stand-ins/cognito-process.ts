@@ -88,7 +88,7 @@ async function createCognitoServer(): Promise<Server> {
     tokenGenerator: new JwtTokenGenerator(clock, triggers, config.TokenConfig),
     triggers,
   };
-  const app = createCognitoApp(Router(services), logger, config.ServerConfig, services).application;
+  const app = createCognitoApp(withAdminChallenges(Router(services), services), logger, config.ServerConfig, services).application;
   // cognito-local's own CORS middleware would grant any origin: the guard takes that away.
   return createServer(
     guarded({ hosts: allowedHosts(env.CHILD_SERVICE_HOST ?? "127.0.0.1"), bodyTypes: AWS_JSON_1_1 }, (req, res) => {
@@ -100,6 +100,53 @@ async function createCognitoServer(): Promise<Server> {
       }
     }),
   );
+}
+
+type Route = (ctx: unknown, req: Record<string, any>) => Promise<Record<string, any>>;
+
+/**
+ * What cognito-local lacks for invited users signed in by a server:
+ * AdminInitiateAuth answers NEW_PASSWORD_REQUIRED for a FORCE_CHANGE_PASSWORD
+ * user whose temporary password is right, and AdminRespondToAuthChallenge is
+ * RespondToAuthChallenge for a client of the named pool (as in Cognito,
+ * neither runs PostConfirmation).
+ */
+function withAdminChallenges(router: (target: string) => Route, services: { cognito: any }): (target: string) => Route {
+  const { InvalidPasswordError, ResourceNotFoundError } = lib("errors.js");
+  const { attributesToRecord } = lib("services/userPoolService.js");
+  const { v4 } = require(require.resolve("uuid", { paths: [root] }));
+  const poolOfClient = async (ctx: unknown, req: Record<string, any>) => {
+    const pool = await services.cognito.getUserPoolForClientId(ctx, req.ClientId);
+    if (pool.options.Id !== req.UserPoolId) throw new ResourceNotFoundError();
+    return pool;
+  };
+  return (target) => {
+    if (target === "AdminRespondToAuthChallenge") {
+      return async (ctx, req) => {
+        await poolOfClient(ctx, req);
+        const { UserPoolId: _pool, ContextData: _context, ...rest } = req;
+        return router("RespondToAuthChallenge")(ctx, rest);
+      };
+    }
+    if (target === "AdminInitiateAuth") {
+      return async (ctx, req) => {
+        if (req.AuthFlow === "ADMIN_USER_PASSWORD_AUTH" || req.AuthFlow === "ADMIN_NO_SRP_AUTH") {
+          const pool = await poolOfClient(ctx, req);
+          const user = await pool.getUserByUsername(ctx, req.AuthParameters?.USERNAME ?? "");
+          if (user?.UserStatus === "FORCE_CHANGE_PASSWORD") {
+            if (user.Password !== req.AuthParameters?.PASSWORD) throw new InvalidPasswordError();
+            return {
+              ChallengeName: "NEW_PASSWORD_REQUIRED",
+              ChallengeParameters: { USER_ID_FOR_SRP: user.Username, requiredAttributes: "[]", userAttributes: JSON.stringify(attributesToRecord(user.Attributes)) },
+              Session: v4(),
+            };
+          }
+        }
+        return router(target)(ctx, req);
+      };
+    }
+    return router(target);
+  };
 }
 
 serveAsChild("Cognito (cognito-local)", createCognitoServer);

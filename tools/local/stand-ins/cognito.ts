@@ -5,7 +5,8 @@
  * Cognito. Known differences from Cognito: trigger errors are swallowed (the Lambda
  * runner records them instead), ListUsers does not paginate, email_verified
  * is not set on confirmation, and every write rewrites the pool's JSON file
- * (slow for big pools).
+ * (slow for big pools). Added here: AdminRespondToAuthChallenge, and
+ * AdminInitiateAuth's NEW_PASSWORD_REQUIRED for invited users.
  */
 import { join } from "node:path";
 import { startChildService } from "../http/child-service";

@@ -1,6 +1,6 @@
 /**
  * EventBridge's event-pattern matching, for the operators our rule uses
- * (exact values, exists, prefix, anything-but). There is no maintained npm
+ * (exact values, exists, prefix, anything-but, $or). There is no maintained npm
  * package for it; an operator outside this set is an error, never a silent
  * match, so a pattern change cannot pass the local tap unnoticed.
  */
@@ -30,6 +30,11 @@ function matchesValue(rule: Json, value: Json, present: boolean): boolean {
 export function matchesPattern(pattern: Record<string, Json>, event: Json): boolean {
   const object = (event ?? {}) as Record<string, Json>;
   return Object.entries(pattern).every(([field, rule]) => {
+    // $or: any of its patterns, each applied at this level.
+    if (field === "$or") {
+      if (!Array.isArray(rule) || rule.length < 2) throw new Error("$or must list at least two patterns");
+      return rule.some((alternative) => matchesPattern(alternative as Record<string, Json>, event));
+    }
     const present = typeof object === "object" && object !== null && field in object && object[field] !== undefined;
     const value = present ? object[field] : undefined;
     if (!Array.isArray(rule)) return present && matchesPattern(rule as Record<string, Json>, value);

@@ -1,10 +1,13 @@
 /**
  * The local stand-in for CloudTrail + EventBridge: a loopback proxy in front
  * of the Cognito stand-in. Every call is forwarded unchanged; afterwards the
- * tap builds the event EventBridge would deliver ("AWS API Call via
- * CloudTrail": values hidden as CloudTrail hides them, the user's sub in
- * additionalEventData, no pool id for token-authorized calls, errorCode on
- * failures), matches it against the rule's pattern and invokes the function
+ * tap builds the event EventBridge would deliver, in the shape of the cited
+ * real records (__tests__/fixtures/cloudtrail-records.ts): "AWS API Call via
+ * CloudTrail", values hidden as CloudTrail hides them, the user's sub in
+ * additionalEventData, no pool id for token-authorized calls, userIdentity
+ * Unknown/Anonymous for calls made without IAM credentials, challengeName in
+ * the clear, errorCode on failures. It matches the event against the
+ * synthesized rule's pattern and invokes the function
  * through the Lambda runner, asynchronously, with Lambda's async retries
  * (scaled down) and a dead-letter list. Clients use the tap as their Cognito
  * endpoint.
@@ -71,7 +74,9 @@ export interface EventTap {
 const ACCOUNT = "000000000000";
 const REGION = "us-east-1";
 /** Request fields CloudTrail records as HIDDEN_DUE_TO_SECURITY_REASONS. */
-const SENSITIVE = new Set(["Username", "UserAttributes", "AccessToken", "Password", "PreviousPassword", "ProposedPassword", "ConfirmationCode", "Code", "SecretHash", "Session", "TemporaryPassword", "UserAttributeNames"]);
+const SENSITIVE = new Set(["Username", "UserAttributes", "AccessToken", "Password", "PreviousPassword", "ProposedPassword", "ConfirmationCode", "Code", "SecretHash", "Session", "TemporaryPassword", "UserAttributeNames", "ChallengeResponses", "AuthParameters"]);
+/** Calls Cognito authorizes with IAM credentials (the rest: a user's token, or nothing). */
+const iamAuthorized = (op: string) => op.startsWith("Admin") || op.startsWith("List") || op.startsWith("Describe");
 
 const camel = (key: string) => key.charAt(0).toLowerCase() + key.slice(1);
 
@@ -108,9 +113,10 @@ export async function startEventTap(options: EventTapOptions): Promise<EventTap>
     try {
       if (body.AccessToken) return { sub: claimsOf(body.AccessToken)?.sub };
       let pool: string | undefined = body.UserPoolId;
-      if (!pool && op === "ConfirmSignUp" && body.ClientId) pool = await findPoolOfClient(body.ClientId);
-      if (pool && body.Username) {
-        const user = await cognito.send(new AdminGetUserCommand({ UserPoolId: pool, Username: body.Username }));
+      if (!pool && body.ClientId) pool = await findPoolOfClient(body.ClientId);
+      const username = body.Username ?? body.ChallengeResponses?.USERNAME ?? body.AuthParameters?.USERNAME;
+      if (pool && username) {
+        const user = await cognito.send(new AdminGetUserCommand({ UserPoolId: pool, Username: username }));
         return { sub: user.UserAttributes?.find((a) => a.Name === "sub")?.Value };
       }
     } catch {
@@ -131,7 +137,6 @@ export async function startEventTap(options: EventTapOptions): Promise<EventTap>
 
   function buildEvent(op: string, body: Record<string, any>, sub: string | undefined, error?: { code: string; message: string }): Record<string, any> {
     const time = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-    const tokenCall = Boolean(body.AccessToken);
     return {
       version: "0",
       id: randomUUID(),
@@ -143,7 +148,9 @@ export async function startEventTap(options: EventTapOptions): Promise<EventTap>
       resources: [],
       detail: {
         eventVersion: "1.08",
-        userIdentity: tokenCall ? { accountId: ACCOUNT } : { type: "AssumedRole", principalId: "AROALOCAL:sandbox", arn: `arn:aws:sts::${ACCOUNT}:assumed-role/local/sandbox`, accountId: ACCOUNT },
+        userIdentity: iamAuthorized(op)
+          ? { type: "AssumedRole", principalId: "AROALOCAL:sandbox", arn: `arn:aws:sts::${ACCOUNT}:assumed-role/local/sandbox`, accountId: ACCOUNT }
+          : { type: "Unknown", principalId: "Anonymous" },
         eventTime: time,
         eventSource: "cognito-idp.amazonaws.com",
         eventName: op,
@@ -215,8 +222,10 @@ export async function startEventTap(options: EventTapOptions): Promise<EventTap>
       } catch {
         // Forwarded as is; the stand-in answers the error.
       }
-      const { sub } = await identify(op, input);
+      let { sub } = await identify(op, input);
       const answer = await exchange(req, body, upstream);
+      // A user the call created has a sub only afterwards (read before answering, so the event exists once the caller has its answer).
+      if (!sub && answer.status === 200 && op === "AdminCreateUser") sub = (await identify(op, input)).sub;
       res.writeHead(answer.status, answer.headers).end(answer.body);
       if (!op) return;
       // CloudTrail records failed calls too, with their error code.
