@@ -66,7 +66,7 @@ describe("default stage", () => {
       ["ScanUserRows", ["dynamodb:Scan"], [table]],
       ["CreateUserRows", ["dynamodb:PutItem"], [table]],
       ["UpdateUserRows", ["dynamodb:UpdateItem"], [table]],
-      ["ListPoolUsers", ["cognito-idp:DescribeUserPool", "cognito-idp:ListUsers"], [s.ref("aws_cognito_user_pool", "arn")]],
+      ["ListPoolUsers", ["cognito-idp:DescribeUserPool", "cognito-idp:ListUsers", "cognito-idp:AdminGetUser"], [s.ref("aws_cognito_user_pool", "arn")]],
       ["UseReconcileScratch", ["dynamodb:BatchWriteItem", "dynamodb:Query"], [s.ref("aws_dynamodb_table", "arn", "reconcile_scratch")]],
       [
         "SeeOtherRuns",
@@ -166,8 +166,10 @@ describe("options", () => {
     });
     expect(statementsOf(s, "reconcile_worker").find((st) => st.sid === "DeleteUserRows").actions).toEqual(["dynamodb:DeleteItem"]);
     expect(statementsOf(synthStack(), "reconcile_worker").some((st) => st.actions.includes("dynamodb:DeleteItem"))).toBe(false);
-    // Prune's second, strongly consistent read before each delete; nothing else reads users one by one.
-    expect(statementsOf(s, "reconcile_worker").find((st) => st.sid === "ListPoolUsers").actions).toEqual(["cognito-idp:DescribeUserPool", "cognito-idp:ListUsers", "cognito-idp:AdminGetUser"]);
+    // The strongly consistent read before a row is created or revived, and before each prune delete: with prune or without.
+    for (const stack of [s, synthStack()]) {
+      expect(statementsOf(stack, "reconcile_worker").find((st) => st.sid === "ListPoolUsers").actions).toEqual(["cognito-idp:DescribeUserPool", "cognito-idp:ListUsers", "cognito-idp:AdminGetUser"]);
+    }
   });
 
   test("alarmEmail: a topic with the address subscribed, every alarm notifies it", () => {

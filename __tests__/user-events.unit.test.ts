@@ -7,7 +7,7 @@ import { adminEvent, challengeEvent, FIXTURE_POOL, HOSTED_UI_CONFIRM, SUB, token
 
 describe("parseUserEvent", () => {
   test("an admin call: the sub and the pool; the hidden username is not taken for a name", () => {
-    expect(parseUserEvent(adminEvent("AdminDeleteUser"))).toEqual({ eventName: "AdminDeleteUser", eventId: "c75eb7a5-eb8c-43d1-8331-f4412e756e69", sub: SUB, userPoolId: FIXTURE_POOL, username: undefined, rowFirst: false });
+    expect(parseUserEvent(adminEvent("AdminDeleteUser"))).toEqual({ eventName: "AdminDeleteUser", eventId: "c75eb7a5-eb8c-43d1-8331-f4412e756e69", sub: SUB, userPoolId: FIXTURE_POOL, username: undefined, rowFirst: false, deletes: true });
   });
 
   test("a token-authorized call has the sub and no pool", () => {

@@ -52,3 +52,13 @@ export async function liveUserBySub(cognito: Cognito, userPoolId: string, sub: s
   }
   return undefined;
 }
+
+/**
+ * A user some listing showed, as Cognito has them now (AdminGetUser): a
+ * listing lags behind deletes, so nothing creates a row or lifts a tombstone
+ * on its word alone. Undefined when that sub is gone.
+ */
+export async function currentUser(cognito: Cognito, userPoolId: string, listed: UserType): Promise<UserType | undefined> {
+  const sub = subOfUser(listed);
+  return sub === undefined ? undefined : liveUserBySub(cognito, userPoolId, sub, listed.Username);
+}

@@ -87,6 +87,13 @@ export function refreshInput(tableName: string, key: Record<string, string>, dif
     return `#r${i}`;
   });
   const conditions = ["attribute_exists(#key)"];
+  // A row erased or soft-deleted since it was read stays so: only a refresh that was
+  // decided on the tombstone (after Cognito's consistent read said the user lives) lifts it.
+  for (const [i, field] of (["deletedAt", "_deleted"] as const).entries()) {
+    if (diff.remove.includes(field)) continue;
+    names[`#t${i}`] = field;
+    conditions.push(`attribute_not_exists(#t${i})`);
+  }
   if (options.sourceModified) {
     names["#src"] = "cognitoModifiedAt";
     values[":src"] = options.sourceModified.toISOString();

@@ -61,11 +61,11 @@ export class ScheduledReconcile extends Construct {
       ...props.worker,
       statements: [
         ...props.table.grant("describe", "read", "scan", "create", "update", ...(props.prune ? (["delete"] as const) : [])),
-        // AdminGetUser only with prune: the second, strongly consistent read before each delete.
+        // AdminGetUser: the strongly consistent read before a row is created or revived, and before each prune delete.
         {
           sid: "ListPoolUsers",
           effect: "Allow",
-          actions: ["cognito-idp:DescribeUserPool", "cognito-idp:ListUsers", ...(props.prune ? ["cognito-idp:AdminGetUser"] : [])],
+          actions: ["cognito-idp:DescribeUserPool", "cognito-idp:ListUsers", "cognito-idp:AdminGetUser"],
           resources: [props.userPool.arn],
         },
         ...this.scratch.grantReadWrite(),

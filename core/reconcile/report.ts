@@ -49,6 +49,8 @@ export interface ReconcileReport {
   pruned: number;
   /** Orphans that the second read before their delete (AdminGetUser) found alive: not deleted. */
   keptAlive: number;
+  /** Listed users gone when their row was to be created or revived (a listing lags behind deletes): nothing written for them. */
+  vanished: number;
   /** The most orphans a prune would delete. */
   pruneLimit?: number;
   /** Why nothing was pruned although pruning was asked for. */
@@ -91,6 +93,7 @@ export function newReport(userPoolId: string, tableName: string, dryRun: boolean
     orphanIds: [],
     pruned: 0,
     keptAlive: 0,
+    vanished: 0,
     retried: 0,
     durationMs: 0,
   };

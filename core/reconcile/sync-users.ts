@@ -9,7 +9,8 @@ import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { retriesOf } from "../clients";
 import { layoutOf, isWellFormedSub, rowKey, subOfKey } from "../row-key";
 import { inParallel } from "../in-parallel";
-import { buildUserRecord, cognitoUserOf, diffSyncOwned, isEmptyDiff, subOfUser, syncOwnedValues, syncReadFields, type RowMapping } from "../user-record";
+import { buildUserRecord, cognitoUserOf, diffSyncOwned, isEmptyDiff, subOfUser, syncOwnedValues, syncReadFields, TOMBSTONE_FIELDS, type RowMapping } from "../user-record";
+import { currentUser } from "../user-lookup";
 import { createUserRecordIfAbsent, projection, refreshUserRecord } from "../user-store";
 import { backoffMs, type Sleep } from "./pacing";
 import type { ReconcileReport } from "./report";
@@ -132,20 +133,33 @@ export async function syncUsers(ctx: SyncContext, users: readonly UserType[]): P
     await inParallel(work, ctx.writeConcurrency, async (task) => task());
   }
 
-  async function create(ctx: SyncContext, user: UserType): Promise<void> {
+  /** The listed user as Cognito has them now; undefined (counted) when gone since the listing. */
+  async function stillThere(listed: UserType): Promise<UserType | undefined> {
+    const current = await currentUser(ctx.cognito, ctx.userPoolId, listed);
+    if (!current) report.vanished++;
+    return current;
+  }
+
+  async function create(ctx: SyncContext, listed: UserType): Promise<void> {
     try {
+      // A listing lags behind deletes: a missing row is written only for a user AdminGetUser still finds.
+      const user = await stillThere(listed);
+      if (!user) return;
       const record = buildUserRecord(cognitoUserOf(user, ctx.userPoolId), { ...ctx, now: new Date(ctx.now()) });
       const outcome = await createUserRecordIfAbsent(ctx.dynamodb, ctx.tableName, record, layout);
       // "exists": the trigger wrote it between our check and our put.
       if (outcome === "created") report.created++;
       else report.present++;
     } catch (err) {
-      fail(user, err);
+      fail(listed, err);
     }
   }
 
-  async function refresh(ctx: SyncContext, user: UserType, sub: string, row: Record<string, unknown>): Promise<void> {
+  async function refresh(ctx: SyncContext, listed: UserType, sub: string, row: Record<string, unknown>): Promise<void> {
     try {
+      // Nor is a tombstone lifted on a listing's word.
+      const user = TOMBSTONE_FIELDS.some((f) => row[f] !== undefined) ? await stillThere(listed) : listed;
+      if (!user) return;
       const cognitoUser = cognitoUserOf(user, ctx.userPoolId);
       const diff = diffSyncOwned(row, syncOwnedValues(cognitoUser, ctx), ctx);
       if (isEmptyDiff(diff)) return;
@@ -160,7 +174,7 @@ export async function syncUsers(ctx: SyncContext, users: readonly UserType[]): P
       report.updated++;
       for (const field of [...Object.keys(diff.set), ...diff.remove]) report.updatedFields[field] = (report.updatedFields[field] ?? 0) + 1;
     } catch (err) {
-      fail(user, err);
+      fail(listed, err);
     }
   }
 }

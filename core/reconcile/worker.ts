@@ -138,6 +138,7 @@ export async function step(input: StepInput, ctx: WorkerContext): Promise<RunSta
     attributeMap: settings.attributeMap,
     amplify: settings.amplify,
     keyLayout: settings.keyLayout,
+    rowsAtInvite: settings.rowsAtInvite,
     refresh: true,
     maxRetries: 8,
     writeConcurrency: 16,

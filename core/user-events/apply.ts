@@ -11,7 +11,7 @@ import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { layoutOf, rowKey, subOfKey } from "../row-key";
 import { INVITED_FIELD, statusesWithRows } from "../row-fields";
 import { type OnUserDeleted } from "../function-settings";
-import { adminGetUser, listUserBySub, liveUserBySub } from "../user-lookup";
+import { adminGetUser, currentUser, listUserBySub, liveUserBySub } from "../user-lookup";
 import { buildUserRecord, cognitoUserOf, diffSyncOwned, isEmptyDiff, personalFields, subOfUser, syncOwnedValues, syncReadFields, TOMBSTONE_FIELDS, type RowMapping } from "../user-record";
 import { createUserRecordIfAbsent, deleteUserRecord, eraseUserRecord, projection, refreshUserRecord } from "../user-store";
 import type { UserSignal } from "./cloudtrail";
@@ -74,7 +74,7 @@ const settled = (ctx: UserEventsContext, row: Record<string, any>) =>
   (row.userPoolId === undefined || row.userPoolId === ctx.userPoolId) && TOMBSTONE_FIELDS.every((f) => row[f] === undefined) && (!ctx.rowsAtInvite || row[INVITED_FIELD] === undefined);
 
 /** Signals come from parseUserEvent, which refuses malformed subs and usernames (rowKey refuses them again). */
-export async function applyUserEvent(ctx: UserEventsContext, signal: Pick<UserSignal, "sub" | "username" | "userPoolId" | "rowFirst">): Promise<EventResult> {
+export async function applyUserEvent(ctx: UserEventsContext, signal: Pick<UserSignal, "sub" | "username" | "userPoolId" | "rowFirst" | "deletes">): Promise<EventResult> {
   // Token-authorized calls carry no pool id; those are told apart by the lookups below.
   if (signal.userPoolId && signal.userPoolId !== ctx.userPoolId) return { outcome: "other-pool", sub: signal.sub };
   if (!signal.sub && !signal.username) return { outcome: "unidentified" };
@@ -95,6 +95,9 @@ export async function applyUserEvent(ctx: UserEventsContext, signal: Pick<UserSi
   // Read again after Cognito answered: what is decided below must not rest on an older read.
   let row = await readRow(ctx, key);
   if (row && row.userPoolId !== undefined && row.userPoolId !== ctx.userPoolId) return { outcome: "other-pool", sub };
+  // ListUsers lags behind deletes: before a row is created or a tombstone lifted, and after a
+  // delete call, the user is whoever AdminGetUser (strongly consistent) says is there.
+  if (user && (signal.deletes || !row || TOMBSTONE_FIELDS.some((f) => row![f] !== undefined))) user = await currentUser(ctx.cognito, ctx.userPoolId, user);
 
   if (!user) {
     if (!row) return { outcome: "unknown-user", sub };

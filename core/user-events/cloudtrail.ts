@@ -42,6 +42,9 @@ export const USER_EVENT_NAMES = [
 
 export type UserEventName = (typeof USER_EVENT_NAMES)[number];
 
+/** Calls that delete the user. */
+export const DELETE_EVENT_NAMES = ["AdminDeleteUser", "DeleteUser"] as const satisfies readonly UserEventName[];
+
 /** Challenge responses happen at every MFA or custom-auth sign-in; only accepting an invitation matters here. */
 export const CHALLENGE_EVENT_NAMES = ["RespondToAuthChallenge", "AdminRespondToAuthChallenge"] as const satisfies readonly UserEventName[];
 /** The challenge an invited (FORCE_CHANGE_PASSWORD) user answers with their own password. */
@@ -103,6 +106,8 @@ export interface UserSignal {
   readonly username?: string;
   /** A row that is already there settles it (ROW_FIRST_EVENT_NAMES). */
   readonly rowFirst?: boolean;
+  /** The call deleted the user: only Cognito's consistent read may say otherwise. */
+  readonly deletes?: boolean;
 }
 
 /** The event is not one the function acts on; the message says why (no personal data in it). */
@@ -161,5 +166,6 @@ export function parseUserEvent(event: unknown): UserSignal {
     userPoolId: checked("detail.requestParameters.userPoolId", request.userPoolId, (v) => USER_POOL_ID.test(v)) ?? checked("detail.additionalEventData.userPoolId", extra.userPoolId, (v) => USER_POOL_ID.test(v)),
     username: checked("detail.requestParameters.username", request.username, (v) => USERNAME.test(v)),
     rowFirst: (ROW_FIRST_EVENT_NAMES as readonly string[]).includes(eventName),
+    deletes: (DELETE_EVENT_NAMES as readonly string[]).includes(eventName),
   };
 }

@@ -13,6 +13,7 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
   schedule: async () => (await import("./schedule")).benchSchedule(),
   events: async () => (await import("./events")).benchEvents(),
   sandbox: async () => (await import("./sandbox")).benchSandbox(),
+  simulate: async () => (await import("./simulate")).benchSimulate(),
   tests: async () => (await import("./tests")).benchTests(),
 };
 

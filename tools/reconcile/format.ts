@@ -50,6 +50,7 @@ export function humanReport(r: ReconcileReport): string {
   if (r.pruneRefused) lines.push(`  PRUNE REFUSED    ${r.pruneRefused}`);
   if (r.triggerDrift) lines.push(`  TRIGGER DRIFT    PostConfirmation runs ${r.triggerDrift.actual ?? "nothing"}, not ${r.triggerDrift.expected}`);
   if (r.orphanPhaseError) lines.push(`  ORPHAN PHASE FAILED: ${r.orphanPhaseError} (the user counts above stand)`);
+  if (r.vanished) lines.push(`  vanished         ${r.vanished} (listed, then gone before their row was written: a listing lags behind deletes)`);
   if (r.retried) lines.push(`  retried          ${r.retried} (throttled or transient; the SDK backed off and retried)`);
   if (r.orphanIds.length) lines.push("", "Orphan rows (no such sub in the pool):", ...r.orphanIds.map((id) => `  ${id}`));
   if (r.failures.length) lines.push("", "Failures:", ...r.failures.map((f) => `  ${f.sub ?? "-"} (${f.username ?? "-"}): ${f.error}`));

@@ -1,0 +1,158 @@
+/**
+ * What a user relies on, checked after every step and at quiescence:
+ * 1. a live user's row is never erased, tombstoned or deleted;
+ * 2. at quiescence (everything delivered, one full reconcile) each user in a
+ *    status with rows has one row whose sync-owned fields are Cognito's, and
+ *    each deleted user's row is what onUserDeleted says, once its delete was
+ *    processed;
+ * 3. app-owned fields and createdAt are never changed by sync; other pools'
+ *    rows and other entities are never written or deleted;
+ * 4. a reconcile that reports success listed every page and scanned every row;
+ * 5. every pruned row is in its run's backup, and restore puts it back exactly.
+ */
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { isDeepStrictEqual } from "node:util";
+import { DEFAULT_ATTRIBUTE_MAP, statusesWithRows } from "../../core/row-fields";
+import { subOfKey } from "../../core/row-key";
+import type { ReconcileReport } from "../../core/reconcile/report";
+import { ScratchStore } from "../../core/reconcile/scratch";
+import type { RunState } from "../../core/reconcile/worker";
+import type { ModelUser } from "./cognito-model";
+import { InvariantViolation, POOL, SCRATCH } from "./config";
+import type { World } from "./world";
+
+const violation = (n: number, message: string): never => {
+  throw new InvariantViolation(`invariant ${n}: ${message}`);
+};
+
+const PERSONAL_MARKER = "username";
+
+export async function afterStep(w: World, label: string): Promise<void> {
+  const items = await w.items();
+  const byKey = new Map(items.map((i) => [w.keyString(i), i]));
+  for (const [key, item] of w.foreign) {
+    if (!isDeepStrictEqual(byKey.get(key), item)) violation(3, `after "${label}", an item that is not this pool's row changed: ${key}`);
+  }
+  for (const u of w.cognito.users()) {
+    const item = byKey.get(w.keyString(w.keyOf(u.sub)));
+    if (!item) {
+      if (w.rowsOfLiveUsers.has(u.sub)) violation(1, `after "${label}", the row of live user ${u.username} (${u.sub}) was deleted`);
+      continue;
+    }
+    w.rowsOfLiveUsers.add(u.sub);
+    const row = unmarshall(item);
+    if (row.deletedAt !== undefined || row._deleted !== undefined) violation(1, `after "${label}", live user ${u.username} (${u.sub}) has a tombstone: ${JSON.stringify(row)}`);
+    if (row[PERSONAL_MARKER] === undefined) violation(1, `after "${label}", live user ${u.username} (${u.sub}) lost personal fields: ${JSON.stringify(row)}`);
+  }
+  for (const item of items) {
+    const key = w.keyString(item);
+    if (w.foreign.has(key)) continue;
+    const row = unmarshall(item);
+    const app = w.appFields.get(key);
+    if (app && (row.bio !== app.bio || row.postCount !== app.postCount)) violation(3, `after "${label}", app-owned fields of ${key} changed: ${JSON.stringify(app)} -> ${JSON.stringify({ bio: row.bio, postCount: row.postCount })}`);
+    const created = w.createdAt.get(key);
+    if (created === undefined) {
+      if (row.createdAt !== undefined) w.createdAt.set(key, row.createdAt);
+    } else if (row.createdAt !== created) {
+      violation(3, `after "${label}", createdAt of ${key} changed: ${created} -> ${row.createdAt}`);
+    }
+  }
+}
+
+/** A reconcile that says it succeeded saw the whole pool and the whole table (4), and backed up what it pruned (5). */
+async function checkRun(w: World, report: ReconcileReport, run: string, start: { listings: number; scans: number }) {
+  const succeeded = report.failed === 0 && !report.orphanPhaseError && !report.interrupted;
+  if (succeeded) {
+    const listings = w.cognito.listings.slice(start.listings);
+    if (!listings.some((l) => l.finished && l.users === report.scanned)) {
+      violation(4, `${run} reported success having listed ${report.scanned} users, but no listing reached its last page with that many (${JSON.stringify(listings)})`);
+    }
+    if (w.fullScansFinished <= start.scans) violation(4, `${run} reported success without scanning the table to its end`);
+  }
+  const deletions = w.pruned.filter((p) => p.run === run);
+  if (deletions.length === 0) return;
+  const engine = w.engineBackups.get(run);
+  const entries = engine ? engine.entries : await new ScratchStore(w.raw, SCRATCH, run).backups();
+  for (const d of deletions) {
+    if (!entries.some((e) => isDeepStrictEqual(e.item, d.item))) violation(5, `${run} deleted ${JSON.stringify(d.key)} without the row in its backup`);
+  }
+}
+
+export async function afterEngineRun(w: World, r: { report: ReconcileReport; run: string; listings: number; scans: number }): Promise<void> {
+  await checkRun(w, r.report, r.run, r);
+}
+
+export async function afterWorkerStep(w: World, state: RunState): Promise<void> {
+  if (state.phase === "done") await checkRun(w, state.report, state.runId, w.runStart!);
+  else if (w.pruned.some((p) => p.run === state.runId)) await checkRun(w, { ...state.report, failed: 1 }, state.runId, w.runStart!);
+}
+
+/** Restore puts every pruned row of the run back exactly, except where a row with that key exists again. */
+export async function afterRestore(w: World, run: string): Promise<void> {
+  const deletions = w.pruned.filter((p) => p.run === run);
+  const present = new Set((await w.items()).map((i) => w.keyString(i)));
+  const result = await w.restore(run);
+  if (!result) return;
+  const after = new Map((await w.items()).map((i) => [w.keyString(i), i]));
+  for (const d of deletions) {
+    const key = w.keyString(d.key);
+    if (present.has(key)) continue;
+    // The last deletion of that key is the row as it was.
+    const last = deletions.filter((x) => w.keyString(x.key) === key).pop()!;
+    if (!isDeepStrictEqual(after.get(key), last.item)) violation(5, `restore of ${run} did not put ${key} back exactly: ${JSON.stringify(after.get(key))} vs ${JSON.stringify(last.item)}`);
+  }
+  await afterStep(w, `restore ${run}`);
+}
+
+const MAPPED = Object.entries(DEFAULT_ATTRIBUTE_MAP);
+
+/** What the row of a live user must hold: an oracle written from the README, not from the code. */
+function expectedProblems(w: World, u: ModelUser, row: Record<string, any>): string[] {
+  const problems: string[] = [];
+  const expect = (field: string, value: unknown) => {
+    if (!isDeepStrictEqual(row[field], value)) problems.push(`${field} is ${JSON.stringify(row[field])}, Cognito says ${JSON.stringify(value)}`);
+  };
+  const a = u.attributes;
+  expect("username", u.username);
+  expect("userPoolId", POOL);
+  expect("email", a.email);
+  expect("emailVerified", a.email_verified === undefined ? undefined : a.email_verified === "true");
+  for (const [attribute, field] of MAPPED) expect(field, a[attribute]);
+  if ((row.enabled ?? true) !== u.enabled) problems.push(`enabled is ${row.enabled}, Cognito says ${u.enabled}`);
+  if (w.config.rowsAtInvite) expect("invited", u.status === "FORCE_CHANGE_PASSWORD" ? true : undefined);
+  if (w.config.amplify !== "off") {
+    expect("__typename", "User");
+    expect("owner", `${u.sub}::${u.username}`);
+  }
+  for (const f of ["deletedAt", "_deleted", "_ttl"]) expect(f, undefined);
+  return problems;
+}
+
+/** Invariant 2, once everything is delivered and one full reconcile has run. */
+export async function atQuiescence(w: World): Promise<void> {
+  const withRows = statusesWithRows(w.config);
+  for (const u of w.cognito.users()) {
+    if (!withRows.has(u.status)) continue;
+    const row = await w.row(u.sub);
+    if (!row) violation(2, `at quiescence, ${u.status} user ${u.username} (${u.sub}) has no row`);
+    const problems = expectedProblems(w, u, row!);
+    if (problems.length) violation(2, `at quiescence, the row of ${u.username} (${u.sub}) is not Cognito's: ${problems.join("; ")}`);
+  }
+  for (const sub of w.deleteProcessed) {
+    if (w.cognito.bySub(sub)) continue;
+    const row = await w.row(sub);
+    if (!row || w.config.onUserDeleted === "keep") continue;
+    const personal = ["username", "email", "emailVerified", ...MAPPED.map(([, f]) => f), ...(w.config.amplify !== "off" ? ["owner"] : [])].filter((f) => row[f] !== undefined);
+    const tombstone = w.config.onUserDeleted === "delete" && w.config.amplify === "conflict-detection";
+    if (w.config.onUserDeleted === "delete" && !tombstone) violation(2, `at quiescence, deleted user ${sub}'s row is still there (onUserDeleted: delete): ${JSON.stringify(row)}`);
+    if (personal.length > 0 || row.deletedAt === undefined) violation(2, `at quiescence, deleted user ${sub}'s row is not erased: ${JSON.stringify(row)}`);
+    if (tombstone && row._deleted !== true) violation(2, `at quiescence, deleted user ${sub}'s row has no AppSync tombstone: ${JSON.stringify(row)}`);
+  }
+  // Every row is keyed by a user this pool has or had (never by a malformed or forged sub).
+  const known = new Set([...w.cognito.users().map((u) => u.sub), ...w.deletedSubs]);
+  for (const item of await w.items()) {
+    if (w.foreign.has(w.keyString(item))) continue;
+    const sub = subOfKey(w.layout, unmarshall(item));
+    if (sub === undefined || !known.has(sub)) violation(3, `a row keyed by no user of this pool appeared: ${JSON.stringify(unmarshall(item))}`);
+  }
+}
