@@ -15,6 +15,8 @@ export interface SimConfig {
 
 export const POOL = "us-east-1_SimPool01";
 export const OTHER_POOL = "us-east-1_OtherPool";
+/** The other pool's user whose row shares the table. */
+export const OTHER_POOL_SUB = "ffffffff-0000-4000-8000-000000000001";
 export const TABLE = "sim-users";
 export const SCRATCH = "sim-reconcile-scratch";
 export const TRIGGER = "sim-post-confirmation";

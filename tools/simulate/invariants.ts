@@ -141,7 +141,11 @@ export async function atQuiescence(w: World): Promise<void> {
   for (const sub of w.deleteProcessed) {
     if (w.cognito.bySub(sub)) continue;
     const row = await w.row(sub);
-    if (!row || w.config.onUserDeleted === "keep") continue;
+    if (!row) continue;
+    if (w.config.onUserDeleted === "keep") {
+      if (row.username === undefined || row.deletedAt !== undefined) violation(2, `at quiescence, deleted user ${sub}'s row was erased although onUserDeleted is keep: ${JSON.stringify(row)}`);
+      continue;
+    }
     const personal = ["username", "email", "emailVerified", ...MAPPED.map(([, f]) => f), ...(w.config.amplify !== "off" ? ["owner"] : [])].filter((f) => row[f] !== undefined);
     const tombstone = w.config.onUserDeleted === "delete" && w.config.amplify === "conflict-detection";
     if (w.config.onUserDeleted === "delete" && !tombstone) violation(2, `at quiescence, deleted user ${sub}'s row is still there (onUserDeleted: delete): ${JSON.stringify(row)}`);

@@ -29,9 +29,9 @@ import { restoreRows } from "../reconcile/restore";
 import { CognitoModel, type ModelUser } from "./cognito-model";
 import { inProcessDynamoDB } from "./dynamodb";
 import type { SimEvent } from "./events";
-import { LAYOUTS, OTHER_POOL, POOL, RESIDENT, SCRATCH, TABLE, TRIGGER, type Actor, type PendingEvent, type PendingTrigger, type PruneDeletion, type Sabotage, type SimConfig } from "./config";
+import { LAYOUTS, OTHER_POOL, OTHER_POOL_SUB, POOL, RESIDENT, SCRATCH, TABLE, TRIGGER, type Actor, type PendingEvent, type PendingTrigger, type PruneDeletion, type Sabotage, type SimConfig } from "./config";
 
-export { InvariantViolation, OTHER_POOL, POOL, RESIDENT, TABLE, type Sabotage, type SimConfig } from "./config";
+export { InvariantViolation, OTHER_POOL, OTHER_POOL_SUB, POOL, RESIDENT, TABLE, type Sabotage, type SimConfig } from "./config";
 
 export class World {
   readonly layout: KeyLayout;
@@ -107,7 +107,7 @@ export class World {
       while ((await this.ddb.client.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus !== "ACTIVE") await new Promise((r) => setImmediate(r));
     }
     // Another pool's user row, and in a shared table another entity: never to be touched.
-    const foreign: Record<string, unknown>[] = [{ ...rowKey(this.layout, "ffffffff-0000-4000-8000-000000000001"), userPoolId: OTHER_POOL, username: "other", email: "other@example.com", createdAt: "2025-01-01T00:00:00.000Z" }];
+    const foreign: Record<string, unknown>[] = [{ ...rowKey(this.layout, OTHER_POOL_SUB), userPoolId: OTHER_POOL, username: "other", email: "other@example.com", createdAt: "2025-01-01T00:00:00.000Z" }];
     if (this.layout.sortKey) foreign.push({ [keys[0]]: "ORDER#1", [keys[1]]: "ITEM#1", total: 5 });
     for (const item of foreign) {
       const marshalled = marshall(item);
