@@ -6,6 +6,8 @@
  */
 module.exports = {
   testEnvironment: "node",
+  // Stryker's sandbox copies of the project are not this project.
+  modulePathIgnorePatterns: ["<rootDir>/.stryker-tmp"],
   testMatch: ["<rootDir>/__tests__/*.test.ts"],
   // Strips types without type-checking each file; `npm run typecheck` does that once.
   transform: { "^.+\\.ts$": "<rootDir>/__tests__/setup/esbuild-transform.js" },

@@ -8,10 +8,13 @@ import { DeleteItemCommand } from "@aws-sdk/client-dynamodb";
 import { describeFailure, simulate } from "../tools/simulate/simulate";
 import type { Sabotage } from "../tools/simulate/world";
 
-test("500 histories with a fixed seed keep the five invariants", async () => {
-  const result = await simulate({ runs: 500, seed: 2026 });
+/** 500 in npm test; fewer when Stryker runs this file once per mutant (jest.mutate.config.js). */
+const RUNS: number = (globalThis as { SIMULATION_RUNS?: number }).SIMULATION_RUNS ?? 500;
+
+test(`${RUNS} histories with a fixed seed keep the five invariants`, async () => {
+  const result = await simulate({ runs: RUNS, seed: 2026 });
   if (result.failure) throw new Error(describeFailure(result));
-  expect(result.runs).toBe(500);
+  expect(result.runs).toBe(RUNS);
 });
 
 test("a broken writer is caught, shrunk to a short readable history, and replayed from its seed and path", async () => {

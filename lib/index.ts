@@ -7,6 +7,8 @@
  */
 export { UserSync, type UserSyncProps } from "./user-sync";
 export { UserSyncStack, type UserSyncStackProps } from "./user-sync-stack";
+export { UserSyncOutputs, type UserSyncOutputsProps } from "./outputs";
+export { STACK_OUTPUTS, type StackOutputName } from "./names";
 export { ConfigError, loadConfig, parseSettings, type LoadConfigOptions } from "./settings/load";
 export type { BackendSettings, PackagingMode, RemoteBackendConfig, TableSettings, UserPoolSettings, UserSyncConfig, UserSyncSettings } from "./settings/props";
 export { resourceNames } from "./names";

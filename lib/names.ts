@@ -52,6 +52,29 @@ export const ALARMS = [
 
 export type AlarmName = (typeof ALARMS)[number];
 
+/**
+ * The Terraform outputs a deployed UserSync exposes (UserSyncOutputs), by
+ * name: `cdktf deploy --outputs-file user-sync.outputs.json` saves them, and
+ * the CLI's reconcile, attach, detach and restore take their defaults from
+ * that file, in this repository and in a team's own project alike.
+ */
+export const STACK_OUTPUTS = {
+  region: "the stack's AWS region",
+  user_pool_id: "the user pool",
+  user_pool_arn: "the user pool's ARN",
+  user_pool_client_id: "the app client (new pools only)",
+  users_table_name: "the Users table",
+  users_table_arn: "the Users table's ARN",
+  users_table_stream_arn: "the table's stream (new tables only)",
+  function_name: "the PostConfirmation function",
+  reconcile_state_machine_arn: "the scheduled reconcile's state machine",
+  reconcile_scratch_table_name: "the scheduled reconcile's scratch table (restore --scratch-table)",
+  user_events_function_name: "the user-events function (userEvents on)",
+  user_events_dead_letter_queue_url: "the user-events dead-letter queue (userEvents on)",
+} as const;
+
+export type StackOutputName = keyof typeof STACK_OUTPUTS;
+
 export function resourceNames(config: Pick<UserSyncConfig, "namePrefix" | "stage">) {
   const base = `${config.namePrefix}-${config.stage}`;
   return {

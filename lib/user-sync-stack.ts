@@ -1,7 +1,8 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import type { UserSyncConfig } from "./settings/props";
+import { UserSyncOutputs } from "./outputs";
 import { UserSync } from "./user-sync";
 
 export interface UserSyncStackProps {
@@ -47,20 +48,7 @@ export class UserSyncStack extends TerraformStack {
     // "Default" keeps the construct out of resource addresses: they stay as version 0.1 deployed them.
     const sync = (this.userSync = new UserSync(this, "Default", { ...config, bundleRoot: props.bundleRoot }));
 
-    const outputs: Record<string, string | undefined> = {
-      region: config.region,
-      user_pool_id: sync.userPoolId,
-      user_pool_arn: sync.userPoolArn,
-      user_pool_client_id: sync.userPoolClientId,
-      users_table_name: sync.table.tableName,
-      users_table_arn: sync.table.tableArn,
-      users_table_stream_arn: sync.table.streamArn,
-      function_name: sync.postConfirmation.function.functionName,
-      reconcile_state_machine_arn: sync.reconcile.stateMachine.arn,
-      reconcile_scratch_table_name: sync.reconcile.scratch.table.name,
-      user_events_function_name: sync.userEvents?.function.function.functionName,
-      user_events_dead_letter_queue_url: sync.userEvents?.deadLetterQueue.url,
-    };
-    for (const [name, value] of Object.entries(outputs)) if (value !== undefined) new TerraformOutput(this, name, { value });
+    // The names the CLI reads its defaults from (user-sync.outputs.json).
+    new UserSyncOutputs(this, "outputs", { userSync: sync });
   }
 }

@@ -7,7 +7,7 @@
  * the closest known one), 130/143 stopped by SIGINT/SIGTERM.
  */
 import { Command, CommanderError } from "commander";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../lib/project-root";
 import { registerAttach } from "./attach/command";
@@ -19,9 +19,11 @@ import { registerReconcile } from "./reconcile/command";
 import { registerSynth } from "./synth/command";
 
 import { UsageError, type ActionResult } from "./command-helpers";
+import { PACKAGED } from "./project";
 
-/** Installed from the npm package (build/cli.js), not run from a checkout: only the commands that need no checkout. */
-const PACKAGED = !existsSync(join(PROJECT_ROOT, "tools"));
+/** The guide `user-sync help` prints: this repository's, or (installed) the package's. */
+export const GUIDE = PACKAGED ? "help.package" : "help";
+
 
 /** Commander's messages, as one line: "error: unknown option '--ofline' (did you mean --offline?)". */
 export function oneLine(message: string): string {
@@ -34,7 +36,7 @@ export function oneLine(message: string): string {
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command("user-sync");
   program
-    .description("Keeps a Cognito user pool and a DynamoDB Users table in sync (CDK for Terraform). `user-sync help` for the guide.")
+    .description(`Keeps a Cognito user pool and a DynamoDB Users table in sync (CDK for Terraform). \`${PACKAGED ? "npx user-sync" : "user-sync"} help\` for the guide.`)
     .version(JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")).version)
     .showHelpAfterError(false)
     .showSuggestionAfterError(true)
@@ -44,9 +46,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command("help [command]")
-    .description("the guide to this project, or one command's options")
+    .description(PACKAGED ? "the guide to the package, or one command's options" : "the guide to this project, or one command's options")
     .action((name?: string) => {
-      if (!name) return void process.stdout.write(readFileSync(join(PROJECT_ROOT, "help"), "utf8"));
+      if (!name) return void process.stdout.write(readFileSync(join(PROJECT_ROOT, GUIDE), "utf8"));
       const command = program.commands.find((c) => c.name() === name);
       if (!command) throw new UsageError(`help: no command ${JSON.stringify(name)}; commands are ${program.commands.map((c) => c.name()).join(", ")}`);
       command.outputHelp();

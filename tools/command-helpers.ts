@@ -20,3 +20,12 @@ export type ActionResult = Promise<number>;
 
 /** The signature every tools/<tool>/command.ts exports. */
 export type Register = (program: Command, run: (action: (...args: any[]) => ActionResult) => (...args: any[]) => Promise<void>) => void;
+
+/** A command's options as the README's Markdown table (the README holds exactly this; a test compares). */
+export function optionsTable(command: Command): string {
+  const rows = command.options.map((o) => {
+    const def = o.defaultValue === undefined || typeof o.defaultValue === "boolean" ? "" : ` Default: ${o.defaultValue}.`;
+    return `| \`${o.flags}\` | ${o.description.charAt(0).toUpperCase()}${o.description.slice(1)}.${def} |`;
+  });
+  return ["| Option | Meaning |", "| --- | --- |", ...rows].join("\n");
+}

@@ -167,6 +167,12 @@ describe("attach and detach", () => {
     expect(await triggerDriftNote(cognito, "local_missing", sandbox.functionName)).toMatch(/^Could not check user pool local_missing/);
   });
 
+  it("the sandbox's own pool: attach --dry-run finds this stage's trigger already there (try attach here first)", async () => {
+    const out = await cli(sandbox, ["attach", "--user-pool-id", sandbox.userPoolId, "--dry-run"]);
+    expect(out).toMatchObject({ status: 0 });
+    expect(out.stdout).toContain("nothing to do");
+  });
+
   it("a missing --user-pool-id is a one-line usage error", async () => {
     const out = await cli(sandbox, ["attach"]);
     expect(out.status).toBe(2);

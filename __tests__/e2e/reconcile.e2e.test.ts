@@ -372,6 +372,32 @@ describe("nothing is destroyed by mistake", () => {
     });
   });
 
+  test("a stalled endpoint is named within seconds; a first Ctrl-C waits for what is in flight, a second exits 130", async () => {
+    const sockets: Socket[] = [];
+    const blackhole = createServer((s) => void sockets.push(s));
+    await new Promise<void>((r) => blackhole.listen(0, "127.0.0.1", () => r()));
+    const endpoint = `http://127.0.0.1:${(blackhole.address() as { port: number }).port}`;
+    try {
+      const child = spawn(process.execPath, [BIN, "reconcile", ...reconcileArgs()], { env: { ...process.env, ...env(), AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: endpoint } });
+      let stderr = "";
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+      const seen = (pattern: RegExp) =>
+        new Promise<void>((resolve) => {
+          const check = () => pattern.test(stderr) && resolve();
+          child.stderr.on("data", (d) => ((stderr += d), check()));
+          check();
+        });
+      await seen(new RegExp(`waiting for Cognito DescribeUserPool at ${endpoint.replace(/\./g, "\\.")}`));
+      child.kill("SIGINT");
+      await seen(/SIGINT: finishing what is in flight/);
+      child.kill("SIGINT");
+      expect(await exited).toBe(130);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      blackhole.close();
+    }
+  });
+
   test("an endpoint that accepts connections but never answers: the run ends at --timeout, not never", async () => {
     const sockets: Socket[] = [];
     const blackhole = createServer((s) => void sockets.push(s));

@@ -1,8 +1,8 @@
 // Your own CDKTF app with user-sync in it: your provider, your backend, your names.
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { App, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { App, S3Backend, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { UserSync } from "user-sync";
+import { UserSync, UserSyncOutputs } from "user-sync";
 
 class AppStack extends TerraformStack {
   constructor(scope: Construct, id: string) {
@@ -20,8 +20,9 @@ class AppStack extends TerraformStack {
       attributeMap: { given_name: "firstName", family_name: "lastName" },
     });
 
-    new TerraformOutput(this, "users_table", { value: users.table.tableName });
-    new TerraformOutput(this, "post_confirmation_function", { value: users.postConfirmation.function.functionName });
+    // user_pool_id, users_table_name, function_name, region, ...: what `npx user-sync reconcile`, attach,
+    // detach and restore read from `npx cdktf deploy --outputs-file user-sync.outputs.json`.
+    new UserSyncOutputs(this, "user-sync-outputs", { userSync: users });
   }
 }
 

@@ -1,9 +1,11 @@
 /** `user-sync attach` (npm run attach) and `user-sync detach` (npm run detach). */
 import type { Command } from "commander";
 import { UsageError, type Register } from "../command-helpers";
+import { outputHint, PACKAGED, projectDefaults } from "../project";
 
 interface TriggerFlags {
   userPoolId?: string;
+  stack?: string;
   functionName?: string;
   region?: string;
   dryRun?: boolean;
@@ -14,24 +16,25 @@ interface TriggerFlags {
 }
 
 async function run(kind: "attach" | "detach", flags: TriggerFlags): Promise<number> {
-  const [{ BATCH_CLIENT, clientConfig, createCognitoClient }, { LambdaClient }, { loadConfig }, { resourceNames }, attach, { cognitoMayInvoke }] = await Promise.all([
+  const [{ clientConfig, createCognitoClient }, { LambdaClient }, attach, { cognitoMayInvoke }, { checkCredentials, TOOL_CLIENT, watched }] = await Promise.all([
     import("../../core/clients"),
     import("@aws-sdk/client-lambda"),
-    import("../../lib/settings"),
-    import("../../lib/names"),
     import("./attach"),
     import("./permission"),
+    import("../aws"),
   ]);
-  const config = loadConfig();
-  const userPoolId = flags.userPoolId ?? config.userPool.existing;
-  if (!userPoolId) throw new UsageError(`${kind}: --user-pool-id is required (or set userPool.existing in the config)`);
-  const functionName = flags.functionName ?? resourceNames(config).postConfirmation.function;
-  if (config.userPool.existing && userPoolId !== config.userPool.existing) {
-    process.stderr.write(`warning: ${userPoolId} is not the config's userPool.existing (${config.userPool.existing}); the stack grants Cognito the invoke permission for that pool only\n`);
+  const { outputs, stage, problem } = await projectDefaults(flags.stack);
+  const userPoolId = flags.userPoolId ?? stage?.existingPool ?? outputs.user_pool_id;
+  if (!userPoolId) throw new UsageError(`${kind}: --user-pool-id is required (${PACKAGED ? outputHint("user_pool_id", problem) : "or set userPool.existing in the config"})`);
+  const functionName = flags.functionName ?? stage?.postConfirmationFunction ?? outputs.function_name;
+  if (!functionName) throw new UsageError(`${kind}: --function-name is required: the function your UserSync created (${outputHint("function_name", problem)})`);
+  if (stage?.existingPool && userPoolId !== stage.existingPool) {
+    process.stderr.write(`warning: ${userPoolId} is not the config's userPool.existing (${stage.existingPool}); the stack grants Cognito the invoke permission for that pool only\n`);
   }
-  const region = flags.region ?? process.env.AWS_REGION ?? config.region;
-  const cognito = createCognitoClient(BATCH_CLIENT, { region });
-  const lambda = new LambdaClient(clientConfig(BATCH_CLIENT, { region }));
+  const region = flags.region ?? process.env.AWS_REGION ?? outputs.region ?? stage?.region ?? "us-east-1";
+  await checkCredentials(region);
+  const cognito = watched(createCognitoClient(TOOL_CLIENT, { region }), { name: "Cognito", env: "COGNITO_IDENTITY_PROVIDER", region });
+  const lambda = watched(new LambdaClient(clientConfig(TOOL_CLIENT, { region })), { name: "Lambda", env: "LAMBDA", region });
   const checkPermission = flags.permissionCheck === false ? undefined : (fn: string, pool: string) => cognitoMayInvoke(lambda, fn, pool);
   try {
     const change =
@@ -54,9 +57,10 @@ async function run(kind: "attach" | "detach", flags: TriggerFlags): Promise<numb
 export const registerAttach: Register = (program: Command, run_) => {
   const common = (c: Command) =>
     c
-      .option("--user-pool-id <id>", "the pool (default: the config's userPool.existing)")
-      .option("--function-name <name>", "the trigger function (default: this stage's post-confirmation function)")
-      .option("--region <region>", "AWS region (default: AWS_REGION, else the config's region)")
+      .option("--user-pool-id <id>", "the pool (default: the config's userPool.existing, else user_pool_id in user-sync.outputs.json)")
+      .option("--function-name <name>", "the trigger function (default: this stage's post-confirmation function, else function_name in user-sync.outputs.json)")
+      .option("--stack <name>", "which stack of user-sync.outputs.json (default: this stage's, or the only one with UserSync's outputs)")
+      .option("--region <region>", "AWS region (default: AWS_REGION, else the region in user-sync.outputs.json, else the config's)")
       .option("--dry-run", "print the exact difference; change nothing")
       .option("--json", "stdout holds only the JSON result");
   common(

@@ -32,7 +32,7 @@ function profileExists(profile: string, env: NodeJS.ProcessEnv): boolean {
   return new RegExp(`^\\[\\s*(profile\\s+)?${escaped}\\s*\\]`, "m").test(config) || new RegExp(`^\\[\\s*${escaped}\\s*\\]`, "m").test(credentials);
 }
 
-function explain(err: Error, region: string, profile: string | undefined, env: NodeJS.ProcessEnv): string {
+export function explain(err: Error, region: string, profile: string | undefined, env: NodeJS.ProcessEnv): string {
   const name = err.name;
   const msg = err.message ?? "";
   const who = profile ? `profile ${profile}` : "the default credential chain";

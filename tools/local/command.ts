@@ -107,7 +107,7 @@ async function runDemo(): Promise<number> {
 export const registerLocal: Register = (program: Command, run) => {
   program
     .command("local")
-    .description("Local DynamoDB + user pool + Lambda runner (the shipped bundles) until Ctrl-C; no AWS account needed")
+    .description("The sandbox until Ctrl-C, no AWS account needed: DynamoDB (dynalite), Cognito (cognito-local) behind the event tap (CloudTrail + EventBridge), the Lambda runner with the shipped bundles (trigger, user events, reconcile worker) and Step Functions with the scheduled reconcile; prints the endpoints and commands to use")
     .option("--reset", "start with empty state")
     .option("--state-dir <dir>", "where DynamoDB and Cognito keep their data (default .local/sandbox)")
     .option("--host <host>", "interface to listen on", "127.0.0.1")
@@ -119,6 +119,6 @@ export const registerLocal: Register = (program: Command, run) => {
 
   program
     .command("demo")
-    .description("A throw-away sandbox: sign a user up, confirm them, print the row the trigger wrote, exit")
+    .description("A throw-away sandbox: sign a user up and confirm them (the trigger writes the row), change their email (user events refresh it), delete them (the row is erased); print each row, then exit")
     .action(run(() => runDemo()));
 };

@@ -22,7 +22,7 @@ import { localAwsEnv, localCognitoClient, localDynamoDBClient, localLambdaClient
 import { startLocalCognito, type LocalCognito } from "./stand-ins/cognito";
 import { checkPortsFree } from "./http/listen";
 import { startLocalDynamoDB, type LocalDynamoDB } from "./stand-ins/dynamodb";
-import { localFunctionArn, startLambdaRunner, type LambdaRunner } from "./stand-ins/lambda-runner";
+import { COGNITO_LOCAL_PLACE, localFunctionArn, startLambdaRunner, type LambdaRunner } from "./stand-ins/lambda-runner";
 import { createScratchTableInput, ensureUserPool, ensureUsersTable } from "./resources";
 import { createTable } from "./stand-ins/dynamodb";
 import { startLocalStepFunctions, type LocalStepFunctions } from "./stand-ins/stepfunctions";
@@ -141,7 +141,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await ensureUsersTable(dynamo, table);
       await createTable(dynamo, createScratchTableInput(names.scratchTable));
       // The pool's trigger is its LambdaConfig, as the stack sets it.
-      ids = await ensureUserPool(setup, pool, localFunctionArn(postConfirmation));
+      ids = await ensureUserPool(setup, pool, localFunctionArn(postConfirmation, COGNITO_LOCAL_PLACE));
       await grantCognitoInvoke(lambda.endpoint, postConfirmation, (await setup.send(new DescribeUserPoolCommand({ UserPoolId: ids.userPoolId }))).UserPool!.Arn!);
     } finally {
       dynamo.destroy();

@@ -5,12 +5,15 @@
 import type { Command } from "commander";
 import { EXPECTED_STATUSES, UNCONFIRMED_STATUSES } from "../../core/row-fields";
 import { integerIn, UsageError, type Register } from "../command-helpers";
+import { commandLine, deployedMapping, outputHint, PACKAGED, projectDefaults } from "../project";
 
 const POOL_ID = /^[\w-]+_[0-9a-zA-Z]+$/;
 
 interface ReconcileFlags {
   userPoolId?: string;
   table?: string;
+  stack?: string;
+  functionName?: string;
   region?: string;
   dryRun?: boolean;
   refresh: boolean;
@@ -31,48 +34,62 @@ function rate(value: string): number {
   return n;
 }
 
-function checkRequired(flags: ReconcileFlags): { userPoolId: string; table: string } {
-  if (!flags.userPoolId) {
-    throw new UsageError("--user-pool-id is required: the id of the user pool, e.g. us-east-1_AbC123 (the stack's user_pool_id output; `user-sync deploy` saves it to user-sync.outputs.json, read by default)");
-  }
+function checkRequired(flags: ReconcileFlags, problem?: string): { userPoolId: string; table: string } {
+  if (!flags.userPoolId) throw new UsageError(`--user-pool-id is required: the id of the user pool, e.g. us-east-1_AbC123 (${outputHint("user_pool_id", problem)})`);
   if (!POOL_ID.test(flags.userPoolId)) {
     throw new UsageError(`--user-pool-id: ${JSON.stringify(flags.userPoolId)} is not a user pool id (<region>_<id>, e.g. us-east-1_AbC123)`);
   }
-  if (!flags.table) throw new UsageError("--table is required: the name of the Users table (the stack's users_table_name output; `user-sync deploy` saves it to user-sync.outputs.json, read by default)");
+  if (!flags.table) throw new UsageError(`--table is required: the name of the Users table (${outputHint("users_table_name", problem)})`);
   return { userPoolId: flags.userPoolId, table: flags.table };
 }
 
 const defaultBackupFile = (table: string, at: Date) => `reconcile-pruned-${table}-${at.toISOString().replace(/[:.]/g, "-")}.jsonl`;
 
-/** Defaults from the deployed stage: its saved outputs, or the config's existing pool. */
-async function withDefaults(flags: ReconcileFlags): Promise<ReconcileFlags> {
-  if (flags.userPoolId && flags.table) return flags;
-  const [{ loadConfig }, { resourceNames }, { stackOutputs }] = await Promise.all([import("../../lib/settings"), import("../../lib/names"), import("../outputs")]);
-  const config = loadConfig();
-  const outputs = stackOutputs(resourceNames(config).stack);
-  return { ...flags, userPoolId: flags.userPoolId ?? config.userPool.existing ?? outputs.user_pool_id, table: flags.table ?? outputs.users_table_name };
+/** Defaults from the deployed stage: its saved outputs (and in this repository, the config). */
+async function withDefaults(flags: ReconcileFlags): Promise<ReconcileFlags & { problem?: string; region: string; trigger?: string }> {
+  const { outputs, stage, problem } = await projectDefaults(flags.stack);
+  return {
+    ...flags,
+    userPoolId: flags.userPoolId ?? stage?.existingPool ?? outputs.user_pool_id,
+    table: flags.table ?? outputs.users_table_name,
+    functionName: flags.functionName ?? outputs.function_name ?? stage?.postConfirmationFunction,
+    region: flags.region ?? process.env.AWS_REGION ?? outputs.region ?? stage?.region ?? "us-east-1",
+    trigger: stage?.postConfirmationFunction ?? outputs.function_name,
+    problem,
+  };
+}
+
+/** The rows' mapping: this repository's config, or (installed) what the deployed function runs with. */
+async function mappingFor(flags: { functionName?: string; region: string; problem?: string }) {
+  if (!PACKAGED) {
+    const [{ loadConfig }, { rowMapping }, { layoutIsDistinctive }] = await Promise.all([import("../../lib/settings"), import("../../lib/specs"), import("../../core/row-key")]);
+    const config = loadConfig();
+    return { ...rowMapping(config), userRowsAmbiguous: config.table.shared && !layoutIsDistinctive(rowMapping(config).keyLayout!) };
+  }
+  if (!flags.functionName) {
+    throw new UsageError(`--function-name is required: reconcile writes rows as your UserSync does, and reads how from its PostConfirmation function's settings (${outputHint("function_name", flags.problem)})`);
+  }
+  const { attributeMap, keyLayout, amplify, rowsAtInvite } = await deployedMapping(flags.functionName, flags.region);
+  return { attributeMap, keyLayout, amplify, rowsAtInvite };
 }
 
 async function runReconcile(given: ReconcileFlags): Promise<number> {
   const flags = await withDefaults(given);
-  const { userPoolId, table } = checkRequired(flags);
-  const [{ BATCH_CLIENT, createCognitoClient, createDynamoDBClient }, { reconcile, ReconcileError }, { reportFailed }, { loadConfig }, { rowMapping }, { layoutIsDistinctive }, format, { backupFile }, { resourceNames }] =
-    await Promise.all([
-      import("../../core/clients"),
-      import("../../core/reconcile/engine"),
-      import("../../core/reconcile/report"),
-      import("../../lib/settings"),
-      import("../../lib/specs"),
-      import("../../core/row-key"),
-      import("./format"),
-      import("./backup-file"),
-      import("../../lib/names"),
-    ]);
-  const config = loadConfig();
-  const region = flags.region ?? process.env.AWS_REGION ?? config.region;
+  const { userPoolId, table } = checkRequired(flags, flags.problem);
+  const [{ createCognitoClient, createDynamoDBClient }, { reconcile, ReconcileError }, { reportFailed }, format, { backupFile }, { checkCredentials, TOOL_CLIENT, watched }] = await Promise.all([
+    import("../../core/clients"),
+    import("../../core/reconcile/engine"),
+    import("../../core/reconcile/report"),
+    import("./format"),
+    import("./backup-file"),
+    import("../aws"),
+  ]);
+  const region = flags.region;
+  await checkCredentials(region);
+  const mapping = await mappingFor(flags);
   // Standard endpoint variables (AWS_ENDPOINT_URL_*) reach local stand-ins.
-  const cognito = createCognitoClient(BATCH_CLIENT, { region });
-  const dynamodb = createDynamoDBClient(BATCH_CLIENT, { region });
+  const cognito = watched(createCognitoClient(TOOL_CLIENT, { region }), { name: "Cognito", env: "COGNITO_IDENTITY_PROVIDER", region });
+  const dynamodb = watched(createDynamoDBClient(TOOL_CLIENT, { region }), { name: "DynamoDB", env: "DYNAMODB", region });
   const backup = flags.pruneOrphans && !flags.dryRun ? backupFile(flags.backupFile ?? defaultBackupFile(table, new Date())) : undefined;
 
   // First signal: finish what is in flight and report. Second: abort it. The deadline aborts too.
@@ -100,8 +117,7 @@ async function runReconcile(given: ReconcileFlags): Promise<number> {
       dynamodb,
       userPoolId,
       tableName: table,
-      ...rowMapping(config),
-      userRowsAmbiguous: config.table.shared && !layoutIsDistinctive(rowMapping(config).keyLayout!),
+      ...mapping,
       dryRun: flags.dryRun,
       refresh: flags.refresh,
       includeUnconfirmed: flags.includeUnconfirmed,
@@ -109,7 +125,7 @@ async function runReconcile(given: ReconcileFlags): Promise<number> {
       maxPrune: flags.maxPrune,
       backup,
       allowForeignTable: flags.allowForeignTable,
-      expectedTrigger: flags.triggerCheck === false ? undefined : resourceNames(config).postConfirmation.function,
+      expectedTrigger: flags.triggerCheck === false ? undefined : flags.trigger,
       rate: flags.rate,
       stop: stop.signal,
       deadline: deadline.signal,
@@ -130,7 +146,7 @@ async function runReconcile(given: ReconcileFlags): Promise<number> {
       const { actual, expected } = report.triggerDrift;
       process.stderr.write(
         `warning: user pool ${userPoolId} runs ${actual ?? "no function"} on PostConfirmation, not ${expected}: new sign-ups get no row until the next reconcile. ` +
-          `Fix: npm run attach -- --user-pool-id ${userPoolId} (see README "Troubleshooting"; --no-trigger-check silences this)\n`,
+          `Fix: ${commandLine("attach", `--user-pool-id ${userPoolId}`)} (see README "Troubleshooting"; --no-trigger-check silences this)\n`,
       );
     }
     if (report.interrupted === "deadline") process.stderr.write(`reconcile stopped: --timeout ${flags.timeout} s reached\n`);
@@ -142,6 +158,8 @@ async function runReconcile(given: ReconcileFlags): Promise<number> {
       process.stderr.write(`reconcile failed: ${err.name}: ${err.message}\n`);
       return signalled ? (signalled === "SIGINT" ? 130 : 143) : 1;
     }
+    // A second Ctrl-C aborted what was in flight: that is a stop, not a failure.
+    if (signalled) return signalled === "SIGINT" ? 130 : 143;
     if (deadline.signal.aborted && !signalled) {
       process.stderr.write(`reconcile stopped: --timeout ${flags.timeout} s reached before the run could start (${(err as Error).message})\n`);
       return 1;
@@ -165,12 +183,11 @@ async function runRestore(flags: { file?: string; scratchTable?: string; run?: s
     throw new UsageError("restore: give --file <backup file> (a CLI prune), or --scratch-table <name> and --run <run id> (a scheduled prune)");
   }
   if (flags.userPoolId && !POOL_ID.test(flags.userPoolId)) throw new UsageError(`--user-pool-id: ${JSON.stringify(flags.userPoolId)} is not a user pool id (<region>_<id>, e.g. us-east-1_AbC123)`);
-  const [{ BATCH_CLIENT, createDynamoDBClient }, { restoreRows, RestoreError }, { loadConfig }] = await Promise.all([
-    import("../../core/clients"),
-    import("./restore"),
-    import("../../lib/settings"),
-  ]);
-  const dynamodb = createDynamoDBClient(BATCH_CLIENT, { region: flags.region ?? process.env.AWS_REGION ?? loadConfig().region });
+  const [{ createDynamoDBClient }, { restoreRows, RestoreError }, { checkCredentials, TOOL_CLIENT, watched }] = await Promise.all([import("../../core/clients"), import("./restore"), import("../aws")]);
+  const { outputs, stage } = await projectDefaults();
+  const region = flags.region ?? process.env.AWS_REGION ?? outputs.region ?? stage?.region ?? "us-east-1";
+  await checkCredentials(region);
+  const dynamodb = watched(createDynamoDBClient(TOOL_CLIENT, { region }), { name: "DynamoDB", env: "DYNAMODB", region });
   const print = (result: { restored: number; skipped: number; refused: number; tables: string[] }) => {
     if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else process.stdout.write(`Restored ${result.restored} row(s) into ${result.tables.join(", ") || "-"}; ${result.skipped} skipped (a row with that key exists again); ${result.refused} refused.\n`);
@@ -197,17 +214,19 @@ export const registerReconcile: Register = (program: Command, run) => {
     )
     .option("--user-pool-id <id>", "the Cognito user pool (default: userPool.existing, else the user_pool_id in user-sync.outputs.json)")
     .option("--table <name>", "the Users table (default: the users_table_name in user-sync.outputs.json)")
-    .option("--region <region>", "AWS region (default: AWS_REGION, else the config's region)")
+    .option("--function-name <name>", "the PostConfirmation function; installed, its settings say how rows are written (default: function_name in user-sync.outputs.json)")
+    .option("--stack <name>", "which stack of user-sync.outputs.json (default: this stage's, or the only one with UserSync's outputs)")
+    .option("--region <region>", "AWS region (default: AWS_REGION, else the region in user-sync.outputs.json, else the config's)")
     .option("--dry-run", "report only: write and delete nothing")
     .option("--no-refresh", "do not update stale sync-owned fields of existing rows")
     .option("--include-unconfirmed", `also expect rows for ${UNCONFIRMED_STATUSES.join(" and ")} users`)
-    .option("--prune-orphans", "delete rows whose user is gone: listed first, each written whole to --backup-file before its delete")
-    .option("--max-prune <n>", "the most orphans a prune may delete (default: 5% of this pool's rows, at least 100)", integerIn("--max-prune", 1, Number.MAX_SAFE_INTEGER))
-    .option("--backup-file <path>", "JSON-lines file for pruned rows (default: reconcile-pruned-<table>-<time>.jsonl); undo with user-sync restore")
+    .option("--prune-orphans", "delete rows whose user is gone: listed first, each written whole to --backup-file before its delete (ignored with --dry-run)")
+    .option("--max-prune <n>", "the most orphans one prune may delete, 1 or more (default: 5% of this pool's rows, at least 100); given, it also lets a prune run whose listing saw no users or that deletes more than half of the rows", integerIn("--max-prune", 1, Number.MAX_SAFE_INTEGER))
+    .option("--backup-file <path>", "JSON-lines file for pruned rows, mode 600 (default: reconcile-pruned-<table>-<time>.jsonl); undo with user-sync restore")
     .option("--allow-foreign-table", "run even when the table holds other pools' rows and none of this one's")
     .option("--no-trigger-check", "do not warn when the pool's PostConfirmation runs another function than this stage's")
     .option("--rate <requests/s>", "Cognito request rate, 1-30 (ListUsers allows ~30/s per account, shared)", rate, 20)
-    .option("--timeout <seconds>", "stop the whole run after this long and report what was done", integerIn("--timeout", 1, 7 * 24 * 3600), 6 * 3600)
+    .option("--timeout <seconds>", "stop the whole run after this long (seconds) and report what was done", integerIn("--timeout", 1, 7 * 24 * 3600), 6 * 3600)
     .option("--json", "stdout holds only the JSON report")
     .action(run((flags: ReconcileFlags) => runReconcile(flags)));
 
@@ -219,7 +238,7 @@ export const registerReconcile: Register = (program: Command, run) => {
     .option("--run <id>", "the scheduled run (its execution name; the report's backup field names it)")
     .option("--table <name>", "put them into this table instead of the one each line names")
     .option("--user-pool-id <id>", "every row must be of this pool (default: the one pool the backup holds)")
-    .option("--region <region>", "AWS region (default: AWS_REGION, else the config's region)")
+    .option("--region <region>", "AWS region (default: AWS_REGION, else the region in user-sync.outputs.json, else the config's)")
     .option("--json", "stdout holds only the JSON result")
     .action(run((flags) => runRestore(flags)));
 };

@@ -12,7 +12,12 @@ import { forward } from "../http/proxy";
 import { readBody } from "../http/body";
 
 /** A local function's ARN, as the runner answers it. */
-export const localFunctionArn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
+/** A function's ARN in the sandbox (any region and account reach the runner: it goes by name). */
+export const localFunctionArn = (name: string, where: { readonly region: string; readonly account: string } = { region: "us-east-1", account: "000000000000" }) =>
+  `arn:aws:lambda:${where.region}:${where.account}:function:${name}`;
+
+/** cognito-local's pools live in region "local", account "local" (their ARNs say so): a trigger there is named in the same place, as attach names it. */
+export const COGNITO_LOCAL_PLACE = { region: "local", account: "local" } as const;
 
 export interface InvocationRecord {
   readonly functionName: string;
