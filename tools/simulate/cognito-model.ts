@@ -21,8 +21,10 @@ export interface ModelUser {
 }
 
 export interface CognitoFaults {
-  /** The next calls (any operation) answer TooManyRequestsException. */
+  /** The next calls answer TooManyRequestsException. */
   throttleCalls: number;
+  /** Which operation is throttled (e.g. AdminGetUser); undefined: any. */
+  throttleOperation?: string;
   /** ListUsers answers from the pool as it was this many writes ago. */
   lag: number;
   /** Unfiltered ListUsers answers an empty pool. */
@@ -97,8 +99,9 @@ export class CognitoModel {
     return this.snapshots[Math.max(0, this.snapshots.length - 1 - this.faults.lag)];
   }
 
-  private throttled() {
+  private throttled(operation: string) {
     if (this.faults.throttleCalls <= 0) return;
+    if (this.faults.throttleOperation && this.faults.throttleOperation !== operation) return;
     this.faults.throttleCalls--;
     throw error("TooManyRequestsException", "Rate exceeded");
   }
@@ -116,7 +119,7 @@ export class CognitoModel {
 
   readonly client: Pick<CognitoIdentityProviderClient, "send"> = {
     send: (async (command: { constructor: { name: string }; input: Record<string, any> }) => {
-      this.throttled();
+      this.throttled(command.constructor.name.replace(/Command$/, ""));
       const input = command.input;
       switch (command.constructor.name) {
         case "ListUsersCommand":

@@ -226,7 +226,10 @@ const deliverySteps = [
 ];
 
 const faultSteps = [
-  fc.integer({ min: 1, max: 6 }).map((n) => new Step(`Cognito throttles the next ${n} calls`, async (w) => void (w.cognito.faults.throttleCalls = n))),
+  fc.record({ n: fc.integer({ min: 1, max: 6 }), operation: fc.constantFrom(undefined, "ListUsers", "AdminGetUser") }).map(
+    ({ n, operation }) =>
+      new Step(`Cognito throttles the next ${n} ${operation ?? ""} calls`.replace("  ", " "), async (w) => void Object.assign(w.cognito.faults, { throttleCalls: n, throttleOperation: operation })),
+  ),
   fc.integer({ min: 0, max: 3 }).map((n) => new Step(n ? `ListUsers lags ${n} writes behind` : "ListUsers catches up", async (w) => void (w.cognito.faults.lag = n))),
   fc.boolean().map((on) => new Step(on ? "ListUsers lists nobody" : "ListUsers lists again", async (w) => void (w.cognito.faults.emptyListing = on))),
   fc.integer({ min: 1, max: 4 }).map((n) => new Step(`DynamoDB fails the next ${n} calls`, async (w) => void (w.ddbOutage = n))),

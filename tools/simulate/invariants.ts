@@ -97,6 +97,7 @@ export async function afterRestore(w: World, run: string): Promise<void> {
   for (const d of deletions) {
     const key = w.keyString(d.key);
     if (present.has(key)) continue;
+    w.restoredKeys.add(key);
     // The last deletion of that key is the row as it was.
     const last = deletions.filter((x) => w.keyString(x.key) === key).pop()!;
     if (!isDeepStrictEqual(after.get(key), last.item)) violation(5, `restore of ${run} did not put ${key} back exactly: ${JSON.stringify(after.get(key))} vs ${JSON.stringify(last.item)}`);
@@ -139,7 +140,8 @@ export async function atQuiescence(w: World): Promise<void> {
     if (problems.length) violation(2, `at quiescence, the row of ${u.username} (${u.sub}) is not Cognito's: ${problems.join("; ")}`);
   }
   for (const sub of w.deleteProcessed) {
-    if (w.cognito.bySub(sub)) continue;
+    // A restore undoes a prune as it was, on the operator's word: it does not re-apply deletions.
+    if (w.cognito.bySub(sub) || w.restoredKeys.has(w.keyString(w.keyOf(sub)))) continue;
     const row = await w.row(sub);
     if (!row) continue;
     if (w.config.onUserDeleted === "keep") {

@@ -21,7 +21,7 @@ export const CONFIGS: fc.Arbitrary<SimConfig> = fc.record({
 
 /** Everything delivered, faults gone, the worker's run finished, then one full reconcile; then invariant 2. */
 export async function quiesce(w: World): Promise<void> {
-  Object.assign(w.cognito.faults, { throttleCalls: 0, lag: 0, emptyListing: false });
+  Object.assign(w.cognito.faults, { throttleCalls: 0, throttleOperation: undefined, lag: 0, emptyListing: false });
   w.ddbOutage = 0;
   w.log.push("-- quiescence: faults off, every delivery made, the worker's run finished, one full reconcile");
   while (w.triggers.length > 0) await w.runTrigger(w.triggers.shift()!);

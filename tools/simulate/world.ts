@@ -54,6 +54,8 @@ export class World {
   /** Deleted users whose delete event was processed (not lost, not failed). */
   readonly deleteProcessed = new Set<string>();
   readonly deletedSubs = new Set<string>();
+  /** Keys a restore put back: as they were when pruned, on the operator's word (invariant 2 does not expect them erased). */
+  readonly restoredKeys = new Set<string>();
   readonly pruned: PruneDeletion[] = [];
   readonly engineBackups = new Map<string, { file: string; entries: BackupEntry[] }>();
   readonly workerRuns: string[] = [];
