@@ -17,4 +17,5 @@ module.exports = {
   maxWorkers: 2,
   setupFiles: ["<rootDir>/__tests__/setup/env.js"],
   globalSetup: "<rootDir>/__tests__/setup/global-setup.ts",
+  globalTeardown: "<rootDir>/__tests__/setup/global-teardown.ts",
 };

@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PlanError, runPlan, type PlanResult } from "../../tools/plan/plan";
+import { offlineCliConfig, PlanError, runPlan, type PlanResult } from "../../tools/plan/plan";
 import { EXPECTED_RESOURCES } from "../helpers/expected-stack";
 import { describeWithTerraform } from "../helpers/terraform";
 import { userEventsPattern } from "../../core/user-events/cloudtrail";
@@ -98,7 +98,7 @@ describeWithTerraform("offline terraform plan", () => {
       ["ScanUserRows", ["dynamodb:Scan"]],
       ["CreateUserRows", ["dynamodb:PutItem"]],
       ["UpdateUserRows", ["dynamodb:UpdateItem"]],
-      ["ListPoolUsers", ["cognito-idp:DescribeUserPool", "cognito-idp:ListUsers"]],
+      ["ListPoolUsers", ["cognito-idp:AdminGetUser", "cognito-idp:DescribeUserPool", "cognito-idp:ListUsers"]],
       ["UseReconcileScratch", ["dynamodb:BatchWriteItem", "dynamodb:Query"]],
       ["SeeOtherRuns", ["states:ListExecutions"]],
       ["WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"]],
@@ -212,6 +212,17 @@ describeWithTerraform("offline terraform plan", () => {
 
 test("a missing terraform binary fails with the fix", () => {
   expect(() => runPlan({ offline: true, env: env({ TERRAFORM: "/nonexistent/terraform" }), log: () => undefined })).toThrow(/is not on PATH: install Terraform/);
+});
+
+test("another mirror is written into a copy of the CLI config literally, $ patterns and all", () => {
+  const dir = mkdtempSync(join(tmpdir(), "user-sync-tfrc-test-"));
+  const file = join(dir, "offline.tfrc");
+  writeFileSync(file, 'provider_installation {\n  filesystem_mirror {\n    path = "/old/mirror"\n  }\n}\n');
+  const mirror = "/mirrors/a$'b$&c$1";
+  const derived = offlineCliConfig({ USER_SYNC_TF_CLI_CONFIG: file, USER_SYNC_TF_MIRROR: mirror });
+  expect(derived.mirror).toBe(mirror);
+  expect(readFileSync(derived.file, "utf8")).toBe(`provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror)}\n  }\n}\n`);
+  expect(readFileSync(file, "utf8")).toContain('"/old/mirror"');
 });
 
 test("wildcards are flagged except the log-stream part of one log group", () => {

@@ -80,7 +80,7 @@ export function offlineCliConfig(env: NodeJS.ProcessEnv): { file: string; mirror
   if (!env.USER_SYNC_TF_MIRROR || env.USER_SYNC_TF_MIRROR === configured) return { file, mirror };
   // Same file, another mirror: a derived copy so the repo file stays as committed.
   const derived = join(mkdtempSync(join(tmpdir(), "user-sync-tfrc-")), "offline.tfrc");
-  writeFileSync(derived, text.replace(/(filesystem_mirror\s*\{[^}]*path\s*=\s*)"[^"]+"/s, `$1${JSON.stringify(mirror)}`));
+  writeFileSync(derived, text.replace(/(filesystem_mirror\s*\{[^}]*path\s*=\s*)"[^"]+"/s, (_match, head: string) => `${head}${JSON.stringify(mirror)}`));
   return { file: derived, mirror };
 }
 
