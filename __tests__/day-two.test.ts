@@ -79,11 +79,19 @@ describe("an endpoint that accepts connections and never answers", () => {
 
   test("is named while it is awaited, and given up at the call budget with an error naming it", async () => {
     const notices: string[] = [];
-    const client = watched(createCognitoClient({ connectionTimeoutMs: 1_000, requestTimeoutMs: 60_000, maxAttempts: 1, retryMode: "standard" }, { endpoint, region: "us-east-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } }), { name: "Cognito", env: "COGNITO_IDENTITY_PROVIDER", region: "us-east-1" }, (l) => notices.push(l), { slowMs: 50, budgetMs: 400 });
+    const cognito = createCognitoClient({ connectionTimeoutMs: 1_000, requestTimeoutMs: 60_000, maxAttempts: 1, retryMode: "standard" }, { endpoint, region: "us-east-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } });
+    // What the SDK is handed: the abort signal is the SDK's to honour, ours to fire.
+    const signals: (AbortSignal | undefined)[] = [];
+    type Send = (command: unknown, options?: { abortSignal?: AbortSignal }) => Promise<unknown>;
+    const send = cognito.send.bind(cognito) as Send;
+    (cognito as unknown as { send: Send }).send = (command, options) => (signals.push(options?.abortSignal), send(command, options));
+    const client = watched(cognito, { name: "Cognito", env: "COGNITO_IDENTITY_PROVIDER", region: "us-east-1" }, (l) => notices.push(l), { slowMs: 50, budgetMs: 400 });
     const call = client.send(new ListUsersCommand({ UserPoolId: "us-east-1_AbC123" }));
     await expect(call).rejects.toThrow(StalledEndpointError);
     await expect(call).rejects.toThrow(`no answer from Cognito ListUsers at ${endpoint} within 0.4 s`);
     expect(notices).toEqual([`waiting for Cognito ListUsers at ${endpoint} (retrying for up to 0.4 s)...`]);
+    // The call itself is aborted (request and retries), not left waiting 60 s on the endpoint.
+    expect(signals.map((signal) => signal?.aborted)).toEqual([true]);
     client.destroy();
   });
 

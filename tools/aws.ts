@@ -33,7 +33,7 @@ export async function checkCredentials(region: string, env: NodeJS.ProcessEnv = 
 }
 
 interface Watchable {
-  readonly middlewareStack: { add(middleware: any, options: { step: "initialize"; name: string }): void };
+  send(command: { readonly constructor: { readonly name: string } }, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
   readonly config: { readonly endpoint?: () => Promise<{ protocol: string; hostname: string; port?: number; path?: string }> };
 }
 
@@ -44,29 +44,40 @@ async function whereTo(client: Watchable, service: string, envName: string, regi
   return process.env[`AWS_ENDPOINT_URL_${envName}`] ?? process.env.AWS_ENDPOINT_URL ?? `${service} in ${region}`;
 }
 
-/** Adds the slow notice and the call budget to a client; returns it. */
+/**
+ * Adds the slow notice and the call budget to a client; returns it. At the
+ * budget the call is aborted too (request and retries), so nothing keeps
+ * waiting on the endpoint after the error is reported.
+ */
 export function watched<T extends Watchable>(
   client: T,
   service: { readonly name: string; readonly env: string; readonly region: string },
   notice: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
   timings: { readonly slowMs: number; readonly budgetMs: number } = { slowMs: SLOW_NOTICE_MS, budgetMs: CALL_BUDGET_MS },
 ): T {
-  client.middlewareStack.add(
-    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
-      const what = `${service.name} ${String(context.commandName ?? "call").replace(/Command$/, "")} at ${await whereTo(client, service.name, service.env, service.region)}`;
-      const slow = setTimeout(() => notice(`waiting for ${what} (retrying for up to ${timings.budgetMs / 1000} s)...`), timings.slowMs);
-      let budget: NodeJS.Timeout | undefined;
-      const stalled = new Promise<never>((_, reject) => {
-        budget = setTimeout(() => reject(new StalledEndpointError(`no answer from ${what} within ${timings.budgetMs / 1000} s: check the endpoint, the network and the region`)), timings.budgetMs);
-      });
-      try {
-        return await Promise.race([next(args), stalled]);
-      } finally {
-        clearTimeout(slow);
-        clearTimeout(budget);
-      }
-    },
-    { step: "initialize", name: "userSyncWatch" },
-  );
+  const send = client.send.bind(client);
+  const watchedSend: Watchable["send"] = async (command, options) => {
+    const what = `${service.name} ${command.constructor.name.replace(/Command$/, "")} at ${await whereTo(client, service.name, service.env, service.region)}`;
+    const budget = new AbortController();
+    const abortSignal = options?.abortSignal ? AbortSignal.any([options.abortSignal, budget.signal]) : budget.signal;
+    const slow = setTimeout(() => notice(`waiting for ${what} (retrying for up to ${timings.budgetMs / 1000} s)...`), timings.slowMs);
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new StalledEndpointError(`no answer from ${what} within ${timings.budgetMs / 1000} s: check the endpoint, the network and the region`));
+        budget.abort();
+      }, timings.budgetMs);
+    });
+    const call = send(command, { ...options, abortSignal });
+    // The aborted call's own rejection is not news once the budget's error is reported.
+    call.catch(() => undefined);
+    try {
+      return await Promise.race([call, stalled]);
+    } finally {
+      clearTimeout(slow);
+      clearTimeout(timer);
+    }
+  };
+  (client as Watchable).send = watchedSend;
   return client;
 }
