@@ -14,5 +14,5 @@ module.exports = {
   testTimeout: base.testTimeout,
   setupFiles: base.setupFiles,
   testMatch: ["user-events.unit", "user-record", "safety", "reconcile-worker", "handler.integration", "simulation"].map((f) => `<rootDir>/__tests__/${f}.test.ts`),
-  globals: { SIMULATION_RUNS: 30 },
+  globals: { SIMULATION_RUNS: 20 },
 };
