@@ -11,6 +11,11 @@ import { listen } from "./listen";
 /** tsx's loader by absolute URL: a child started from any working directory finds it. */
 export const TSX_LOADER = pathToFileURL(require.resolve("tsx")).href;
 
+/** The environment every child service starts from: where to find programs, and where to listen. */
+export function childServiceEnv(host: string, port: number | undefined): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, CHILD_SERVICE_HOST: host, CHILD_SERVICE_PORT: String(port ?? 0) };
+}
+
 export interface ChildService {
   readonly port: number;
   readonly child: ChildProcess;

@@ -9,7 +9,7 @@
  * AdminInitiateAuth's NEW_PASSWORD_REQUIRED for invited users.
  */
 import { join } from "node:path";
-import { startChildService } from "../http/child-service";
+import { childServiceEnv, startChildService } from "../http/child-service";
 
 export interface DeliveredCode {
   readonly username: string;
@@ -44,10 +44,7 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
   const service = await startChildService(
     join(__dirname, "cognito-process.ts"),
     {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      CHILD_SERVICE_HOST: host,
-      CHILD_SERVICE_PORT: String(options.port ?? 0),
+      ...childServiceEnv(host, options.port),
       COGNITO_LOCAL_DATA_DIR: options.dataDir,
       COGNITO_LOCAL_LAMBDA_ENDPOINT: options.lambdaEndpoint,
     },

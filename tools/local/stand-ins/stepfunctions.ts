@@ -6,7 +6,7 @@
  * `aws stepfunctions start-execution` against the sandbox.
  */
 import { join } from "node:path";
-import { startChildService } from "../http/child-service";
+import { childServiceEnv, startChildService } from "../http/child-service";
 
 export interface LocalStateMachine {
   readonly arn: string;
@@ -36,10 +36,7 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
   const service = await startChildService(
     join(__dirname, "stepfunctions-process.ts"),
     {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      CHILD_SERVICE_HOST: host,
-      CHILD_SERVICE_PORT: String(options.port ?? 0),
+      ...childServiceEnv(host, options.port),
       STEPFUNCTIONS_MACHINES: JSON.stringify(options.stateMachines),
       // The task runner's Lambda client reads these, as any SDK client does.
       AWS_ENDPOINT_URL_LAMBDA: options.lambdaEndpoint,
