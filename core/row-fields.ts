@@ -100,10 +100,10 @@ export function customAttributeNames(attributeMap: Readonly<Record<string, strin
  * fire) and RESET_REQUIRED (confirmed users whose password an admin reset).
  */
 export const EXPECTED_STATUSES = ["CONFIRMED", "EXTERNAL_PROVIDER", "RESET_REQUIRED"] as const;
-/** Users who have not finished signing up yet; rows for them only on request. */
-export const UNCONFIRMED_STATUSES = ["UNCONFIRMED", "FORCE_CHANGE_PASSWORD"] as const;
 /** An invited user (AdminCreateUser) who has not set a password yet. */
 export const INVITED_STATUS = "FORCE_CHANGE_PASSWORD";
+/** Users who have not finished signing up yet; rows for them only on request. */
+export const UNCONFIRMED_STATUSES = ["UNCONFIRMED", INVITED_STATUS] as const;
 
 /** The statuses whose users have rows: with rowsAtInvite, invited users too (marked `invited: true`). */
 export function statusesWithRows(options: { readonly rowsAtInvite?: boolean; readonly includeUnconfirmed?: boolean }): Set<string> {
