@@ -46,6 +46,8 @@ export class CognitoModel {
   private readonly byUsername = new Map<string, ModelUser>();
   /** The pool after each write, oldest first (for lagging listings). */
   private readonly snapshots: ModelUser[][] = [[]];
+  /** Every version of every user, by sub: what a row stamped with a lastModified time must hold. */
+  private readonly history = new Map<string, ModelUser[]>();
   readonly faults: CognitoFaults = { throttleCalls: 0, lag: 0, emptyListing: false };
   readonly listings: Listing[] = [];
   private nextSub = 1;
@@ -91,8 +93,18 @@ export class CognitoModel {
     this.snap();
   }
 
+  /** The user as Cognito held them at that last-modified time. */
+  version(sub: string, lastModified: number): ModelUser | undefined {
+    return this.history.get(sub)?.find((u) => u.lastModified === lastModified);
+  }
+
   private snap() {
     this.snapshots.push(this.users().map((u) => structuredClone(u)));
+    for (const u of this.users()) {
+      const versions = this.history.get(u.sub) ?? [];
+      if (versions.at(-1)?.lastModified !== u.lastModified) versions.push(structuredClone(u));
+      this.history.set(u.sub, versions);
+    }
   }
 
   private lagged(): ModelUser[] {

@@ -10,8 +10,8 @@
 import fc from "fast-check";
 import type { ModelUser, Status } from "./cognito-model";
 import { apiCall, hostedConfirm, inviteAccepted } from "./events";
-import { afterEngineRun, afterStep, afterWorkerStep, afterRestore } from "./invariants";
-import { OTHER_POOL, OTHER_POOL_SUB, POOL, RESIDENT, type World } from "./world";
+import { afterEngineRun, afterStep, afterWorkerStep, afterRestore, deliverEvent, deliverTrigger } from "./invariants";
+import { InvariantViolation, OTHER_POOL, OTHER_POOL_SUB, POOL, RESIDENT, type World } from "./world";
 
 // Usernames may hold $ and ' (Cognito allows symbols and punctuation): a template must take them literally.
 const NAMES = ["ann", "bob", "cy", "di", "eve$'"];
@@ -33,6 +33,11 @@ class Step implements fc.AsyncCommand<object, World> {
     return this.label;
   }
 }
+
+/** A delivery that fails is retried or dead-lettered; a broken invariant ends the history. */
+const rethrowViolation = (err: unknown) => {
+  if (err instanceof InvariantViolation) throw err;
+};
 
 const pickFrom = <T>(items: readonly T[], i: number): T | undefined => (items.length === 0 ? undefined : items[i % items.length]);
 const usersIn = (w: World, ...statuses: Status[]) => w.cognito.users().filter((u) => statuses.length === 0 || statuses.includes(u.status));
@@ -159,7 +164,7 @@ const cognitoSteps = [
         // The trigger ran inside the confirmation, before anything else could happen to the user.
         for (const t of w.triggers.filter((t) => t.sub === u.sub)) {
           w.triggers.splice(w.triggers.indexOf(t), 1);
-          await w.runTrigger(t).catch(() => undefined);
+          await deliverTrigger(w, t).catch(rethrowViolation);
         }
         w.cognito.remove(u);
         w.markDeleted(u);
@@ -186,7 +191,7 @@ const deliverySteps = [
         if (!t) return;
         w.triggers.splice(w.triggers.indexOf(t), 1);
         if (how === "fail") return;
-        for (let n = how === "twice" ? 2 : 1; n > 0; n--) await w.runTrigger(t).catch(() => undefined);
+        for (let n = how === "twice" ? 2 : 1; n > 0; n--) await deliverTrigger(w, t).catch(rethrowViolation);
       }),
   ),
   fc.record({ i: pick, how: fc.constantFrom("once", "once", "once", "twice", "lost") }).map(
@@ -198,9 +203,10 @@ const deliverySteps = [
         if (how === "lost") return void w.events.splice(w.events.indexOf(p), 1);
         for (let n = how === "twice" ? 2 : 1; n > 0; n--) {
           try {
-            await w.runEvent(p.event);
+            await deliverEvent(w, p.event);
             if (w.events.includes(p)) w.events.splice(w.events.indexOf(p), 1);
           } catch (err) {
+            rethrowViolation(err);
             // Lambda retries twice, then the dead-letter queue keeps it.
             if (++p.attempts >= 3 && w.events.includes(p)) w.events.splice(w.events.indexOf(p), 1);
             w.log.push(`  ${name} failed (${(err as Error).name}), attempt ${p.attempts}`);
@@ -220,7 +226,7 @@ const deliverySteps = [
           : kind === "another pool's user, claimed for this pool" ? apiCall("AdminDeleteUser", OTHER_POOL_SUB, POOL, true)
           : apiCall("AdminDeleteUser", undefined, POOL, true);
         // Delivered like any event: a failure is retried by Lambda, then dead-lettered; nothing else.
-        await w.runEvent(forged).catch((err: Error) => w.log.push(`  forged event failed (${err.name})`));
+        await deliverEvent(w, forged, "the user-events function (forged event)").catch((err: Error) => (rethrowViolation(err), w.log.push(`  forged event failed (${err.name})`)));
       }),
   ),
 ];
@@ -239,23 +245,26 @@ const reconcileSteps = [
   fc.record({ slice: fc.integer({ min: 0, max: 4 }), again: fc.boolean() }).map(
     ({ slice, again }) =>
       new Step(`worker step (slice ${slice} ms${again ? ", retried with the same input" : ""})`, async (w) => {
+        let state;
         try {
-          const state = await w.workerStep(slice, again);
-          await afterWorkerStep(w, state);
+          state = await w.workerStep(slice, again);
         } catch (err) {
           // The state machine retries the step with the same input later.
-          w.log.push(`  worker step failed (${(err as Error).name})`);
+          return void w.log.push(`  worker step failed (${(err as Error).name})`);
         }
+        await afterWorkerStep(w, state);
       }),
   ),
   fc.constant(new Step("worker crashes: the run's state is lost", async (w) => void (w.run = undefined))),
   fc.constant(
     new Step("reconcile (CLI)", async (w) => {
+      let run;
       try {
-        await afterEngineRun(w, await w.engineRun());
+        run = await w.engineRun();
       } catch (err) {
-        w.log.push(`  reconcile failed (${(err as Error).name}: ${(err as Error).message})`);
+        return void w.log.push(`  reconcile failed (${(err as Error).name}: ${(err as Error).message})`);
       }
+      await afterEngineRun(w, run);
     }),
   ),
   pick.map(

@@ -52,6 +52,15 @@ export interface PruneDeletion {
   readonly item: Record<string, AttributeValue>;
 }
 
+/** A write a sync actor made to the table, as the row was just before and just after it. */
+export interface SyncWrite {
+  readonly actor: Actor;
+  readonly command: string;
+  readonly key: string;
+  readonly before?: Record<string, AttributeValue>;
+  readonly after?: Record<string, AttributeValue>;
+}
+
 /** A problem an invariant found: the history fails with it. */
 export class InvariantViolation extends Error {
   name = "InvariantViolation";

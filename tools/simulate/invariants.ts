@@ -8,7 +8,14 @@
  * 3. app-owned fields and createdAt are never changed by sync; other pools'
  *    rows and other entities are never written or deleted;
  * 4. a reconcile that reports success listed every page and scanned every row;
- * 5. every pruned row is in its run's backup, and restore puts it back exactly.
+ * 5. every pruned row is in its run's backup, and restore puts it back exactly;
+ * 6. every sync write is true to Cognito and to AppSync, and says what it did:
+ *    a row stamped with Cognito's last-modified time holds the user as they
+ *    were at that time, and that stamp never goes back; under conflict
+ *    detection each write adds exactly 1 to `_version` and moves
+ *    `_lastChangedAt` on, and a soft delete has `_deleted: true` and its TTL;
+ *    the outcome a function reports (created, refreshed, erased, deleted, or
+ *    one that writes nothing) is what happened to the table.
  */
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { isDeepStrictEqual } from "node:util";
@@ -18,7 +25,9 @@ import type { ReconcileReport } from "../../core/reconcile/report";
 import { ScratchStore } from "../../core/reconcile/scratch";
 import type { RunState } from "../../core/reconcile/worker";
 import type { ModelUser } from "./cognito-model";
-import { InvariantViolation, POOL, SCRATCH } from "./config";
+import { TOMBSTONE_TTL_SECONDS } from "../../core/user-store";
+import { InvariantViolation, POOL, SCRATCH, type PendingTrigger, type SyncWrite } from "./config";
+import type { SimEvent } from "./events";
 import type { World } from "./world";
 
 const violation = (n: number, message: string): never => {
@@ -28,6 +37,7 @@ const violation = (n: number, message: string): never => {
 const PERSONAL_MARKER = "username";
 
 export async function afterStep(w: World, label: string): Promise<void> {
+  checkWrites(w, label, w.syncWrites.splice(0));
   const items = await w.items();
   const byKey = new Map(items.map((i) => [w.keyString(i), i]));
   for (const [key, item] of w.foreign) {
@@ -161,4 +171,78 @@ export async function atQuiescence(w: World): Promise<void> {
     const sub = subOfKey(w.layout, unmarshall(item));
     if (sub === undefined || !known.has(sub)) violation(3, `a row keyed by no user of this pool appeared: ${JSON.stringify(unmarshall(item))}`);
   }
+}
+
+/** Invariant 6, for each write the sync made. */
+function checkWrites(w: World, label: string, writes: SyncWrite[]): void {
+  const amplifyVersions = w.config.amplify === "conflict-detection";
+  for (const write of writes) {
+    const before = write.before && unmarshall(write.before);
+    const after = write.after && unmarshall(write.after);
+    const what = `after "${label}", ${write.actor}'s ${write.command} of ${write.key}`;
+    if (!after) {
+      if (write.actor === "events" && !(w.config.onUserDeleted === "delete" && !amplifyVersions)) violation(6, `${what} deleted the row although onUserDeleted is ${w.config.onUserDeleted}${amplifyVersions ? " under conflict detection (a soft delete)" : ""}`);
+      continue;
+    }
+    const [was, is] = [before?.cognitoModifiedAt, after.cognitoModifiedAt];
+    if (was !== undefined && (is === undefined || is < was)) violation(6, `${what} took the row back to older Cognito data: cognitoModifiedAt ${was} -> ${is}`);
+    if (is !== undefined && after.deletedAt === undefined) {
+      const sub = subOfKey(w.layout, after)!;
+      const version = w.cognito.version(sub, Date.parse(is));
+      if (!version) violation(6, `${what} stamped the row with ${is}, a time Cognito never modified ${sub} at`);
+      const problems = expectedProblems(w, version!, after);
+      if (problems.length) violation(6, `${what} does not hold Cognito's data as of ${is}, the time it is stamped with: ${problems.join("; ")}`);
+    }
+    if (!amplifyVersions) {
+      if (after._version !== before?._version) violation(6, `${what} wrote _version without conflict detection: ${JSON.stringify(after)}`);
+      continue;
+    }
+    if (after._version !== (before?._version ?? 0) + 1) violation(6, `${what} moved _version ${before?._version} -> ${after._version}; AppSync adds exactly 1 per write`);
+    if (typeof after._lastChangedAt !== "number" || (before?._lastChangedAt !== undefined && after._lastChangedAt <= before._lastChangedAt)) {
+      violation(6, `${what} did not move _lastChangedAt on (epoch ms): ${before?._lastChangedAt} -> ${after._lastChangedAt}`);
+    }
+    if (after._deleted !== undefined && (after._deleted !== true || after._ttl !== Math.floor(after._lastChangedAt / 1000) + TOMBSTONE_TTL_SECONDS)) {
+      violation(6, `${what} left a soft delete AppSync would not: _deleted ${after._deleted}, _ttl ${after._ttl} for _lastChangedAt ${after._lastChangedAt}`);
+    }
+  }
+}
+
+const WRITES_NOTHING = new Set(["filtered", "ignored", "malformed", "present", "unchanged", "kept", "no-row", "other-pool", "unknown-user", "unidentified", "superseded", "exists"]);
+
+/** Invariant 6: the outcome a function reports is what its writes did. */
+async function checkOutcome(w: World, who: string, result: { outcome: string; sub?: string }, writes: SyncWrite[]): Promise<void> {
+  const { outcome, sub } = result;
+  const what = `${who} reported "${outcome}"${sub ? ` for ${sub}` : ""}`;
+  if (WRITES_NOTHING.has(outcome)) {
+    if (writes.length) violation(6, `${what} but wrote ${writes.map((x) => `${x.command} ${x.key}`).join(", ")}`);
+    return;
+  }
+  const key = sub && w.keyString(w.keyOf(sub));
+  const mine = writes.filter((x) => x.key === key);
+  if (mine.length !== writes.length || mine.length > 1) violation(6, `${what} but its writes were ${writes.map((x) => `${x.command} ${x.key}`).join(", ") || "none"}`);
+  const [write] = mine;
+  const after = write?.after && unmarshall(write.after);
+  const ok =
+    outcome === "created" ? write?.command === "PutItemCommand" && !write.before && after !== undefined
+    : outcome === "refreshed" ? write?.command === "UpdateItemCommand" && write.before !== undefined && after?.deletedAt === undefined
+    : outcome === "erased" ? (write ? write.command === "UpdateItemCommand" && after?.deletedAt !== undefined && after._deleted === undefined : (await w.row(sub!))?.deletedAt !== undefined)
+    : outcome === "deleted" ? (write?.command === "DeleteItemCommand" && !after) || (write?.command === "UpdateItemCommand" && after?._deleted === true)
+    : false;
+  if (!ok) violation(6, `${what} but the table says otherwise: ${JSON.stringify(write ? { command: write.command, before: write.before && unmarshall(write.before), after } : "no write")}`);
+}
+
+/** The user-events function handles one delivery; its outcome is checked (6). Throws when Lambda would retry. */
+export async function deliverEvent(w: World, event: SimEvent, who = "the user-events function"): Promise<string> {
+  const start = w.syncWrites.length;
+  const result = await w.runEvent(event);
+  await checkOutcome(w, who, result, w.syncWrites.slice(start));
+  return result.outcome;
+}
+
+/** The PostConfirmation trigger runs; its outcome is checked (6). */
+export async function deliverTrigger(w: World, t: PendingTrigger): Promise<string> {
+  const start = w.syncWrites.length;
+  const outcome = await w.runTrigger(t);
+  await checkOutcome(w, "the trigger", { outcome, sub: t.sub }, w.syncWrites.slice(start));
+  return outcome;
 }

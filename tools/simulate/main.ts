@@ -12,7 +12,7 @@ const whole = (name: string) => (value: string) => {
 };
 
 const program = new Command("simulate")
-  .description("random histories of users, events, faults and reconciles against core/, checked against the five invariants (README: Simulation)")
+  .description("random histories of users, events, faults and reconciles against core/, checked against the six invariants (README: Simulation)")
   .option("--runs <n>", "histories to try", whole("--runs"), 1_000)
   .option("--seed <n>", "the seed (default: random, printed)", whole("--seed"))
   .option("--path <path>", "replay one history: the path a failure printed (with its --seed and --replay)")
@@ -26,7 +26,7 @@ const program = new Command("simulate")
       process.exitCode = 1;
       return;
     }
-    console.log(`${result.runs} histories passed the five invariants (seed ${result.seed}) in ${(result.ms / 1000).toFixed(1)} s: ${rate.toFixed(1)} histories/s`);
+    console.log(`${result.runs} histories passed the six invariants (seed ${result.seed}) in ${(result.ms / 1000).toFixed(1)} s: ${rate.toFixed(1)} histories/s`);
   });
 
 program.parseAsync().catch((err: Error) => {

@@ -7,7 +7,7 @@
  */
 import fc from "fast-check";
 import { STEPS } from "./commands";
-import { afterEngineRun, afterStep, afterWorkerStep, atQuiescence } from "./invariants";
+import { afterEngineRun, afterStep, afterWorkerStep, atQuiescence, deliverEvent, deliverTrigger } from "./invariants";
 import { InvariantViolation, World, type Sabotage, type SimConfig } from "./world";
 
 export const CONFIGS: fc.Arbitrary<SimConfig> = fc.record({
@@ -24,8 +24,8 @@ export async function quiesce(w: World): Promise<void> {
   Object.assign(w.cognito.faults, { throttleCalls: 0, throttleOperation: undefined, lag: 0, emptyListing: false });
   w.ddbOutage = 0;
   w.log.push("-- quiescence: faults off, every delivery made, the worker's run finished, one full reconcile");
-  while (w.triggers.length > 0) await w.runTrigger(w.triggers.shift()!);
-  while (w.events.length > 0) await w.runEvent(w.events.shift()!.event);
+  while (w.triggers.length > 0) await deliverTrigger(w, w.triggers.shift()!);
+  while (w.events.length > 0) await deliverEvent(w, w.events.shift()!.event);
   for (let steps = 0; w.run; steps++) {
     if (steps > 10_000) throw new InvariantViolation("the worker's run did not finish in 10,000 steps without faults");
     await afterWorkerStep(w, await w.workerStep(5, false));

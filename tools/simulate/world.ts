@@ -29,9 +29,12 @@ import { restoreRows } from "../reconcile/restore";
 import { CognitoModel, type ModelUser } from "./cognito-model";
 import { inProcessDynamoDB } from "./dynamodb";
 import type { SimEvent } from "./events";
-import { LAYOUTS, OTHER_POOL, OTHER_POOL_SUB, POOL, RESIDENT, SCRATCH, TABLE, TRIGGER, type Actor, type PendingEvent, type PendingTrigger, type PruneDeletion, type Sabotage, type SimConfig } from "./config";
+import { LAYOUTS, OTHER_POOL, OTHER_POOL_SUB, POOL, RESIDENT, SCRATCH, TABLE, TRIGGER, type Actor, type PendingEvent, type PendingTrigger, type PruneDeletion, type Sabotage, type SimConfig, type SyncWrite } from "./config";
 
 export { InvariantViolation, OTHER_POOL, OTHER_POOL_SUB, POOL, RESIDENT, TABLE, type Sabotage, type SimConfig } from "./config";
+
+const SYNC_ACTORS = new Set<Actor>(["trigger", "events", "reconcile"]);
+const WRITES = new Set(["PutItemCommand", "UpdateItemCommand", "DeleteItemCommand"]);
 
 export class World {
   readonly layout: KeyLayout;
@@ -67,6 +70,8 @@ export class World {
   /** Items that are not this pool's rows, as they must stay. */
   readonly foreign = new Map<string, Record<string, AttributeValue>>();
   readonly log: string[] = [];
+  /** Every write the sync made since the last check (invariant 6). */
+  readonly syncWrites: SyncWrite[] = [];
   private readonly ddb = inProcessDynamoDB();
   private readonly dir = mkdtempSync(join(tmpdir(), "user-sync-sim-"));
   private engineRuns = 0;
@@ -145,10 +150,13 @@ export class World {
           throw Object.assign(new Error("simulated outage"), { name: "InternalServerError" });
         }
         const name = command.constructor.name;
-        if (name === "DeleteItemCommand" && actor === "reconcile" && command.input.TableName === TABLE) {
-          const before = (await this.ddb.client.send(new GetItemCommand({ TableName: TABLE, Key: command.input.Key, ConsistentRead: true }))).Item;
+        if (SYNC_ACTORS.has(actor) && WRITES.has(name) && command.input.TableName === TABLE) {
+          const key = command.input.Key ?? Object.fromEntries(keyNames(this.layout).map((k) => [k, command.input.Item[k]]));
+          const before = (await this.ddb.client.send(new GetItemCommand({ TableName: TABLE, Key: key, ConsistentRead: true }))).Item;
           const out = await this.ddb.client.send(command);
-          if (before) this.pruned.push({ run: run!(), key: command.input.Key, item: before });
+          const after = (await this.ddb.client.send(new GetItemCommand({ TableName: TABLE, Key: key, ConsistentRead: true }))).Item;
+          this.syncWrites.push({ actor, command: name, key: this.keyString(key), before, after });
+          if (name === "DeleteItemCommand" && actor === "reconcile" && before) this.pruned.push({ run: run!(), key, item: before });
           return out;
         }
         const out: any = await this.ddb.client.send(command);
@@ -184,25 +192,25 @@ export class World {
   }
 
   /** What the user-events function does with a delivered event (rule, parse, apply); throws when Lambda would retry. */
-  async runEvent(event: SimEvent): Promise<string> {
-    if (!matchesPattern(this.pattern, event)) return "filtered";
+  async runEvent(event: SimEvent): Promise<{ outcome: string; sub?: string }> {
+    if (!matchesPattern(this.pattern, event)) return { outcome: "filtered" };
     let signal;
     try {
       signal = parseUserEvent(event);
     } catch (err) {
-      if (err instanceof NotAUserEvent) return "ignored";
-      if (err instanceof MalformedEvent) return "malformed";
+      if (err instanceof NotAUserEvent) return { outcome: "ignored" };
+      if (err instanceof MalformedEvent) return { outcome: "malformed" };
       throw err;
     }
     try {
-      const { outcome } = await applyUserEvent(
+      const result = await applyUserEvent(
         { ...this.mapping, cognito: this.cognito.client, dynamodb: this.dynamodb("events"), userPoolId: POOL, tableName: TABLE, onUserDeleted: this.config.onUserDeleted, now: () => new Date(this.now()) },
         signal,
       );
       if ((signal.eventName === "AdminDeleteUser" || signal.eventName === "DeleteUser") && signal.sub && this.deletedSubs.has(signal.sub)) this.deleteProcessed.add(signal.sub);
-      return outcome;
+      return result;
     } catch (err) {
-      if (err instanceof MalformedInputError) return "malformed";
+      if (err instanceof MalformedInputError) return { outcome: "malformed" };
       throw err;
     }
   }
