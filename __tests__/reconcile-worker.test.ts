@@ -156,7 +156,8 @@ describe("a phase ends only when its work is done, never because the slice ran o
     const client = createCognitoClient(BATCH_CLIENT, { endpoint: cognito.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
     const sfn = new SFNClient({ region: "us-east-1", credentials: LOCAL_CREDENTIALS });
     const sliceMs = 1_000;
-    let clock = 0;
+    const started = 5_000_000;
+    let clock = started;
     // Each page of users uses the whole slice: time is up exactly when a page has been handled.
     const pacedCognito = { send: async (command: any, options?: any) => ((clock += sliceMs), client.send(command, options)) };
     let state: RunState | undefined;
@@ -183,6 +184,9 @@ describe("a phase ends only when its work is done, never because the slice ran o
     }
     expect(phases.slice(0, 4)).toEqual(["users", "users", "users", "scan"]);
     expect(state.report).toMatchObject({ scanned: 200, listPages: 4, tableRows: 203, orphans: 3, failed: 0 });
+    // The run's duration is the clock's, from its first step to its last.
+    expect(state.report.durationMs).toBeGreaterThanOrEqual(4 * sliceMs);
+    expect(state.report.durationMs).toBeLessThanOrEqual(clock - started);
   });
 
   test("a scheduled prune against a pool that lists nobody is refused, whatever the safety limit's default allows", async () => {
@@ -215,4 +219,43 @@ describe("a phase ends only when its work is done, never because the slice ran o
     expect(state.report.pruneRefused).toMatch(/the listing saw 0 users/);
     expect(await scanAll(dynamo, table)).toHaveLength(200);
   });
+});
+
+test("a second scheduled execution while one runs ends at once, names the first and touches nothing; the first goes on", async () => {
+  const table = await tableWith(2);
+  const machine = "arn:aws:states:us-east-1:000000000000:stateMachine:reconcile";
+  const exec = (name: string) => `arn:aws:states:us-east-1:000000000000:execution:reconcile:${name}`;
+  const running = [
+    { executionArn: exec("first"), stateMachineArn: machine, name: "first", status: "RUNNING", startDate: new Date("2026-01-01T00:00:00Z") },
+    { executionArn: exec("second"), stateMachineArn: machine, name: "second", status: "RUNNING", startDate: new Date("2026-01-01T00:05:00Z") },
+  ];
+  // Step Functions' ListExecutions is the boundary: the state machine's two RUNNING executions.
+  const sfn = { send: async (command: any) => (expect(command.input).toMatchObject({ stateMachineArn: machine, statusFilter: "RUNNING" }), { executions: running }) };
+  const client = createCognitoClient(BATCH_CLIENT, { endpoint: cognito.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+  const ctx = {
+    cognito: client,
+    dynamodb: dynamo,
+    sfn: sfn as any,
+    settings: { userPoolId: POOL, tableName: table, scratchTableName: SCRATCH, attributeMap: DEFAULT_ATTRIBUTE_MAP, rate: 30, sliceMs: 1, prune: true, maxPrune: 10 },
+    remainingMs: () => 900_000,
+    sleep: async () => undefined,
+  };
+  const before = await scanAll(dynamo, table);
+  const callsBefore = cognito.calls.length;
+  try {
+    const second = await step({ state: { phase: "start" } as any, execution: exec("second"), stateMachine: machine, startTime: "2026-01-01T00:05:00.000Z" }, ctx);
+    expect(second).toMatchObject({ phase: "already-running", runningExecution: exec("first"), runId: "second", steps: 0 });
+    expect(second.report).toMatchObject({ scanned: 0, listPages: 0, orphans: 0, failed: 0 });
+    expect(cognito.calls.length).toBe(callsBefore);
+    expect(await scanAll(dynamo, table)).toEqual(before);
+    expect(await new ScratchStore(dynamo, SCRATCH, "second").backups()).toEqual([]);
+
+    let first = await step({ state: { phase: "start" } as any, execution: exec("first"), stateMachine: machine, startTime: "2026-01-01T00:00:00.000Z" }, ctx);
+    expect(first).toMatchObject({ runId: "first", steps: 1 });
+    expect(first.phase).not.toBe("already-running");
+    while (first.phase !== "done") first = await step({ state: first }, ctx);
+    expect(first.report).toMatchObject({ scanned: 200, orphans: 2, pruned: 2, failed: 0 });
+  } finally {
+    client.destroy();
+  }
 });

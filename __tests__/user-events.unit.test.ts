@@ -1,6 +1,7 @@
 /** Reading CloudTrail events (fixtures cite AWS's samples) and the rule's pattern. */
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { applyUserEvent } from "../core/user-events/apply";
+import { deletedRow } from "../core/user-events/deletion";
 import { CHALLENGE_EVENT_NAMES, HIDDEN, parseUserEvent, USER_EVENT_NAMES, userEventsPattern } from "../core/user-events/cloudtrail";
 import { matchesPattern } from "../tools/local/stand-ins/event-pattern";
 import { adminEvent, challengeEvent, FIXTURE_POOL, HOSTED_UI_CONFIRM, SUB, tokenEvent } from "./fixtures/cloudtrail-events";
@@ -205,5 +206,19 @@ describe("applyUserEvent: row-first for creation and sign-in events (Cognito's s
     const { ctx, calls } = world(row);
     await applyUserEvent(ctx, { sub: SUB });
     expect(calls.cognito).toEqual(["ListUsersCommand"]);
+  });
+});
+
+describe("what a deleted user's row becomes (deletedRow: the function applies it, the stack grants by it)", () => {
+  test.each([
+    ["keep", false, "keep"],
+    ["keep", true, "keep"],
+    ["erase", false, "erase"],
+    ["erase", true, "erase"],
+    ["delete", false, "delete"],
+    // Under conflict detection a delete is AppSync's soft delete, so DataStore clients see it.
+    ["delete", true, "tombstone"],
+  ] as const)("onUserDeleted %s, conflict detection %s: %s", (onUserDeleted, conflictDetection, expected) => {
+    expect(deletedRow(onUserDeleted, conflictDetection)).toBe(expected);
   });
 });
