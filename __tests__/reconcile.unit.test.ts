@@ -1,88 +1,19 @@
 /**
- * Pagination, throttling, pacing and UnprocessedKeys: behaviour cognito-local
- * and dynalite cannot produce. Cognito is a loopback stand-in that pages and
- * throttles as Cognito does (tools/local/paged-cognito.ts), reached by a real
- * SDK client, so the SDK's retry layer is the one under test. DynamoDB is real
- * (dynalite), wrapped only to withhold keys.
+ * The engine's paging, pacing, UnprocessedKeys and guards: behaviour
+ * cognito-local and dynalite cannot produce. Cognito is a loopback stand-in
+ * that pages as Cognito does (tools/local/paged-cognito.ts), reached by a real
+ * SDK client. DynamoDB is real (dynalite), wrapped only to withhold keys. The
+ * SDK clients' own retries and timeouts are in clients.test.ts.
  */
-import { ListUsersCommand, type UserType } from "@aws-sdk/client-cognito-identity-provider";
-import { BatchGetItemCommand, PutItemCommand, ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { createServer, type Socket } from "node:net";
+import { BatchGetItemCommand, PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import { BATCH_CLIENT, createCognitoClient, type ClientProfile } from "../core/clients";
-import { DEFAULT_ATTRIBUTE_MAP } from "../core/row-fields";
 import { backoffMs, RateLimiter } from "../core/reconcile/pacing";
-import { reconcile, type ReconcileOptions } from "../core/reconcile/engine";
-import type { BackupEntry } from "../core/reconcile/orphans";
-import { LOCAL_CREDENTIALS, localDynamoDBClient } from "../tools/local/clients";
-import { createTable, startLocalDynamoDB, type LocalDynamoDB } from "../tools/local/stand-ins/dynamodb";
-import { startPagedCognito, type PagedCognito, type PagedCognitoOptions } from "../tools/local/stand-ins/paged-cognito";
+import { reconcile } from "../core/reconcile/engine";
+import { memoryBackup, POOL, reconcileFixture, user } from "./helpers/reconcile";
 import { scanAll } from "./helpers/sandbox";
 
-const POOL = "us-east-1_Mock123";
-let db: LocalDynamoDB;
-let dynamo: DynamoDBClient;
-let tableCount = 0;
-const servers: PagedCognito[] = [];
-
-const user = (i: number, status: string = "CONFIRMED"): UserType => ({
-  Username: `user-${i}`,
-  UserStatus: status as UserType["UserStatus"],
-  Enabled: true,
-  Attributes: [
-    { Name: "sub", Value: `sub-${String(i).padStart(5, "0")}` },
-    { Name: "email", Value: `u${i}@example.com` },
-    { Name: "email_verified", Value: "true" },
-  ],
-});
-
-/** A paginating, optionally throttling Cognito, and a real client for it. */
-async function mockCognito(users: UserType[], options: Omit<PagedCognitoOptions, "users"> = {}, profile: ClientProfile = BATCH_CLIENT) {
-  const server = await startPagedCognito({ users: () => users, ...options });
-  servers.push(server);
-  const client = createCognitoClient(profile, { endpoint: server.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
-  return { client, calls: server.calls };
-}
-
-/** A prune backup that keeps entries in memory. */
-function memoryBackup() {
-  const entries: BackupEntry[] = [];
-  return { location: "memory", entries, write: async (entry: BackupEntry) => void entries.push(entry) };
-}
-
-async function freshTable(): Promise<string> {
-  const name = `reconcile-unit-${++tableCount}`;
-  await createTable(dynamo, {
-    TableName: name,
-    BillingMode: "PAY_PER_REQUEST",
-    AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
-    KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
-  });
-  return name;
-}
-
-function options(table: string, cognito: ReconcileOptions["cognito"], extra: Partial<ReconcileOptions> = {}): ReconcileOptions {
-  const sleeps: number[] = [];
-  return {
-    cognito,
-    dynamodb: dynamo,
-    userPoolId: POOL,
-    tableName: table,
-    attributeMap: DEFAULT_ATTRIBUTE_MAP,
-    sleep: async (ms) => void sleeps.push(ms),
-    ...extra,
-  };
-}
-
-beforeAll(async () => {
-  db = await startLocalDynamoDB();
-  dynamo = localDynamoDBClient(db.endpoint);
-});
-afterAll(async () => {
-  dynamo.destroy();
-  await db.stop();
-  for (const s of servers) await s.stop();
-});
+const fx = reconcileFixture("reconcile-unit");
+const { mockCognito, freshTable, options } = fx;
 
 test("follows PaginationToken through every page of at most 60 users", async () => {
   const table = await freshTable();
@@ -93,41 +24,7 @@ test("follows PaginationToken through every page of at most 60 users", async () 
   expect(pages.map((c) => c.PaginationToken)).toEqual([undefined, "60", "120", "180", "240", "300"]);
   expect(pages.every((c) => c.Limit === 60 && c.UserPoolId === POOL)).toBe(true);
   expect(report).toMatchObject({ scanned: 301, expected: 301, present: 0, missing: 301, created: 301, failed: 0, orphans: 0 });
-  expect((await scanAll(dynamo, table)).length).toBe(301);
-});
-
-test("throttled ListUsers calls back off and retry; nothing is lost", async () => {
-  const table = await freshTable();
-  const users = Array.from({ length: 150 }, (_, i) => user(i));
-  const cognito = await mockCognito(users, { throttleCalls: [2, 3] });
-  // The SDK's backoff is random * 2^attempt * 500 ms for throttling; a fixed draw makes it exact.
-  const random = jest.spyOn(Math, "random").mockReturnValue(0.2);
-  let report;
-  try {
-    report = await reconcile(options(table, cognito.client));
-  } finally {
-    random.mockRestore();
-  }
-  expect(report.retried).toBe(2);
-  expect(report).toMatchObject({ scanned: 150, created: 150, failed: 0 });
-  expect(cognito.calls.filter((c) => !c.input.Filter).map((c) => c.input.PaginationToken)).toEqual([undefined, "60", "60", "60", "120"]);
-  expect(cognito.calls.map((c) => c.throttled)).toEqual([false, true, true, false, false]);
-  // The backoff it collected: each retry waited at least the SDK's delay for that attempt (200 ms, then 400 ms).
-  const gaps = [2, 3].map((i) => cognito.calls[i].at - cognito.calls[i - 1].at);
-  expect(gaps[0]).toBeGreaterThanOrEqual(200);
-  expect(gaps[1]).toBeGreaterThanOrEqual(400);
-});
-
-test("a call throttled past the retry budget fails the run with the throttling error", async () => {
-  const table = await freshTable();
-  const random = jest.spyOn(Math, "random").mockReturnValue(0.01);
-  try {
-    const cognito = await mockCognito([user(1)], { throttleCalls: [1, 2, 3] }, { ...BATCH_CLIENT, maxAttempts: 3 });
-    await expect(reconcile(options(table, cognito.client))).rejects.toThrow("Rate exceeded");
-    expect(cognito.calls).toHaveLength(3);
-  } finally {
-    random.mockRestore();
-  }
+  expect((await scanAll(fx.dynamo, table)).length).toBe(301);
 });
 
 test("ListUsers is paced at the configured rate", async () => {
@@ -159,25 +56,25 @@ test("UnprocessedKeys are retried until DynamoDB has answered for every key", as
   const users = Array.from({ length: 120 }, (_, i) => user(i));
   // Half the users already have rows.
   for (const u of users.slice(0, 60)) {
-    await dynamo.send(new PutItemCommand({ TableName: table, Item: marshall({ id: u.Attributes![0].Value, original: true }) }));
+    await fx.dynamo.send(new PutItemCommand({ TableName: table, Item: marshall({ id: u.Attributes![0].Value, original: true }) }));
   }
   let batchCalls = 0;
   const withholding = {
     async send(command: any) {
-      if (!(command instanceof BatchGetItemCommand)) return dynamo.send(command);
+      if (!(command instanceof BatchGetItemCommand)) return fx.dynamo.send(command);
       batchCalls++;
       const request = command.input.RequestItems![table];
-      if (batchCalls % 2 === 0 || request.Keys!.length < 4) return dynamo.send(command);
+      if (batchCalls % 2 === 0 || request.Keys!.length < 4) return fx.dynamo.send(command);
       // Answer for the first quarter only; hand the rest back as unprocessed.
       const answered = request.Keys!.slice(0, Math.floor(request.Keys!.length / 4));
-      const res = await dynamo.send(new BatchGetItemCommand({ RequestItems: { [table]: { ...request, Keys: answered } } }));
+      const res = await fx.dynamo.send(new BatchGetItemCommand({ RequestItems: { [table]: { ...request, Keys: answered } } }));
       return { ...res, UnprocessedKeys: { [table]: { ...request, Keys: request.Keys!.slice(answered.length) } } };
     },
   };
   const report = await reconcile(options(table, (await mockCognito(users)).client, { dynamodb: withholding as any }));
   expect(batchCalls).toBeGreaterThan(2);
   expect(report).toMatchObject({ scanned: 120, present: 60, created: 60, failed: 0 });
-  const rows = await scanAll(dynamo, table);
+  const rows = await scanAll(fx.dynamo, table);
   expect(rows.filter((r) => r.original)).toHaveLength(60);
   expect(rows).toHaveLength(120);
 });
@@ -187,14 +84,14 @@ test("keys still unprocessed after the retries are reported as failures, not as 
   const users = Array.from({ length: 5 }, (_, i) => user(i));
   const neverAnswers = {
     async send(command: any) {
-      if (!(command instanceof BatchGetItemCommand)) return dynamo.send(command);
+      if (!(command instanceof BatchGetItemCommand)) return fx.dynamo.send(command);
       return { Responses: { [table]: [] }, UnprocessedKeys: command.input.RequestItems };
     },
   };
   const report = await reconcile(options(table, (await mockCognito(users)).client, { dynamodb: neverAnswers as any, maxRetries: 3 }));
   expect(report).toMatchObject({ scanned: 5, expected: 5, present: 0, missing: 0, created: 0, failed: 5 });
   expect(report.failures[0].error).toBe("BatchGetItem left the key unprocessed after 3 retries");
-  expect(await scanAll(dynamo, table)).toEqual([]);
+  expect(await scanAll(fx.dynamo, table)).toEqual([]);
 });
 
 test("only statuses that can sign in are expected, unless unconfirmed users are included", async () => {
@@ -210,13 +107,13 @@ test("rowsAtInvite: invited users get rows marked invited; the mark goes once th
   const table = await freshTable();
   const first = await reconcile(options(table, (await mockCognito(users)).client, { rowsAtInvite: true }));
   expect(first).toMatchObject({ scanned: 3, expected: 2, created: 2 });
-  const rows = await scanAll(dynamo, table);
+  const rows = await scanAll(fx.dynamo, table);
   expect(rows.find((r) => r.id === "sub-00002")).toMatchObject({ invited: true });
   expect(rows.find((r) => r.id === "sub-00001")).not.toHaveProperty("invited");
 
   users[1] = user(2);
   await reconcile(options(table, (await mockCognito(users)).client, { rowsAtInvite: true }));
-  expect((await scanAll(dynamo, table)).find((r) => r.id === "sub-00002")).not.toHaveProperty("invited");
+  expect((await scanAll(fx.dynamo, table)).find((r) => r.id === "sub-00002")).not.toHaveProperty("invited");
 });
 
 test("a row for a user who signed up after the listing is re-checked by sub and is not an orphan", async () => {
@@ -224,7 +121,7 @@ test("a row for a user who signed up after the listing is re-checked by sub and 
   const late = user(999);
   const gone = "sub-gone";
   for (const id of [late.Attributes![0].Value!, gone]) {
-    await dynamo.send(new PutItemCommand({ TableName: table, Item: marshall({ id }) }));
+    await fx.dynamo.send(new PutItemCommand({ TableName: table, Item: marshall({ id }) }));
   }
   const cognito = await mockCognito([user(1)], { lateUsers: () => [late] });
   const backup = memoryBackup();
@@ -233,7 +130,7 @@ test("a row for a user who signed up after the listing is re-checked by sub and 
   expect(report.pruned).toBe(1);
   expect(backup.entries.map((e) => e.item)).toEqual([marshall({ id: gone })]);
   expect(cognito.calls.map((c) => c.input.Filter).filter(Boolean).sort()).toEqual(['sub = "sub-00999"', `sub = "${gone}"`]);
-  expect((await scanAll(dynamo, table)).map((r) => r.id).sort()).toEqual(["sub-00001", "sub-00999"]);
+  expect((await scanAll(fx.dynamo, table)).map((r) => r.id).sort()).toEqual(["sub-00001", "sub-00999"]);
 });
 
 test("a failure in the orphan phase keeps the report of the user phase", async () => {
@@ -243,13 +140,13 @@ test("a failure in the orphan phase keeps the report of the user phase", async (
   const failingScan = {
     async send(command: any, options?: any) {
       if (command instanceof ScanCommand && command.input.Limit === undefined) throw Object.assign(new Error("scan broke"), { name: "InternalServerError" });
-      return dynamo.send(command, options);
+      return fx.dynamo.send(command, options);
     },
   };
   const report = await reconcile(options(table, (await mockCognito(users)).client, { dynamodb: failingScan as any }));
   expect(report).toMatchObject({ scanned: 70, expected: 70, created: 70, failed: 1, orphanPhaseError: "InternalServerError: scan broke" });
   expect(report.failures).toEqual([{ error: "orphan phase: InternalServerError: scan broke" }]);
-  expect(await scanAll(dynamo, table)).toHaveLength(70);
+  expect(await scanAll(fx.dynamo, table)).toHaveLength(70);
 });
 
 test("a stop signal ends the run between pages with a partial report; nothing more is written", async () => {
@@ -268,37 +165,17 @@ test("a stop signal ends the run between pages with a partial report; nothing mo
   expect(report.scanned).toBeLessThan(300);
   // What was listed was finished: every listed user has a row, no orphan phase ran.
   expect(report.created).toBe(report.scanned);
-  expect(await scanAll(dynamo, table)).toHaveLength(report.scanned);
+  expect(await scanAll(fx.dynamo, table)).toHaveLength(report.scanned);
   expect(report.orphans).toBe(0);
-});
-
-test("SDK clients fail a request that gets no answer instead of waiting forever", async () => {
-  const sockets: Socket[] = [];
-  const blackhole = createServer((s) => void sockets.push(s));
-  await new Promise<void>((r) => blackhole.listen(0, "127.0.0.1", () => r()));
-  const client = createCognitoClient(
-    { connectionTimeoutMs: 500, requestTimeoutMs: 300, maxAttempts: 2, retryMode: "standard" },
-    { endpoint: `http://127.0.0.1:${(blackhole.address() as { port: number }).port}`, region: "us-east-1", credentials: LOCAL_CREDENTIALS },
-  );
-  try {
-    const started = Date.now();
-    await expect(client.send(new ListUsersCommand({ UserPoolId: POOL }))).rejects.toThrow(/timeout|exceeded/i);
-    expect(Date.now() - started).toBeLessThan(3_000);
-    expect(sockets.length).toBe(2);
-  } finally {
-    client.destroy();
-    sockets.forEach((s) => s.destroy());
-    blackhole.close();
-  }
 });
 
 test("a shared table whose key layout cannot tell user rows apart is never pruned", async () => {
   const table = await freshTable();
-  await dynamo.send(new PutItemCommand({ TableName: table, Item: marshall({ id: "invoice-7", total: 12 }) }));
+  await fx.dynamo.send(new PutItemCommand({ TableName: table, Item: marshall({ id: "invoice-7", total: 12 }) }));
   const backup = memoryBackup();
   const report = await reconcile(options(table, (await mockCognito([user(1)])).client, { pruneOrphans: true, userRowsAmbiguous: true, backup }));
   expect(report).toMatchObject({ orphans: 1, pruned: 0, failed: 1 });
   expect(report.pruneRefused).toMatch(/cannot tell user rows from other items in this shared table; give the keys a fixed part \(e\.g\. USER#\{sub\}\)/);
   expect(backup.entries).toEqual([]);
-  expect((await scanAll(dynamo, table)).map((r) => r.id).sort()).toEqual(["invoice-7", "sub-00001"]);
+  expect((await scanAll(fx.dynamo, table)).map((r) => r.id).sort()).toEqual(["invoice-7", "sub-00001"]);
 });
