@@ -4,7 +4,7 @@
  * Cognito stand-in that pages, lags and answers AdminGetUser consistently.
  */
 import type { UserType } from "@aws-sdk/client-cognito-identity-provider";
-import { GetItemCommand, PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { writeFileSync } from "node:fs";
 import { mkdtempSync } from "node:fs";
@@ -19,12 +19,13 @@ import { applyUserEvent, type UserEventsContext } from "../core/user-events/appl
 import { MalformedEvent, parseUserEvent } from "../core/user-events/cloudtrail";
 import { buildUserRecord, syncOwnedValues } from "../core/user-record";
 import { ConfigError, loadConfig } from "../lib/settings";
-import { LOCAL_CREDENTIALS, localDynamoDBClient } from "../tools/local/clients";
-import { createTable, startLocalDynamoDB, type LocalDynamoDB } from "../tools/local/stand-ins/dynamodb";
+import { LOCAL_CREDENTIALS } from "../tools/local/clients";
+import { createTable } from "../tools/local/stand-ins/dynamodb";
 import { matchesPattern } from "../tools/local/stand-ins/event-pattern";
-import { startPagedCognito, type PagedCognito, type PagedCognitoOptions } from "../tools/local/stand-ins/paged-cognito";
+import type { PagedCognitoOptions } from "../tools/local/stand-ins/paged-cognito";
 import { restoreRows, RestoreError } from "../tools/reconcile/restore";
 import { adminEvent, tokenEvent } from "./fixtures/cloudtrail-events";
+import { dynaliteFixture } from "./helpers/reconcile";
 import { scanAll } from "./helpers/sandbox";
 
 const POOL = "us-east-1_Safety01";
@@ -39,20 +40,8 @@ const LAYOUTS: Array<[string, KeyLayout]> = [
   ["id = {sub}#P", { partitionKey: { name: "id", value: "{sub}#P" } }],
 ];
 
-let db: LocalDynamoDB;
-let dynamo: DynamoDBClient;
+const fx = dynaliteFixture();
 let tables = 0;
-const servers: PagedCognito[] = [];
-
-beforeAll(async () => {
-  db = await startLocalDynamoDB();
-  dynamo = localDynamoDBClient(db.endpoint);
-});
-afterAll(async () => {
-  dynamo.destroy();
-  await Promise.all(servers.map((s) => s.stop()));
-  await db.stop();
-});
 
 const user = (sub: string, username = `user-${sub.slice(0, 8)}`, email = `${username}@example.com`): UserType => ({
   Username: username,
@@ -67,7 +56,7 @@ const user = (sub: string, username = `user-${sub.slice(0, 8)}`, email = `${user
 async function table(layout: KeyLayout = LAYOUTS[0][1]): Promise<string> {
   const name = `safety-${++tables}`;
   const keys = [layout.partitionKey.name, ...(layout.sortKey ? [layout.sortKey.name] : [])];
-  await createTable(dynamo, {
+  await createTable(fx.dynamo, {
     TableName: name,
     BillingMode: "PAY_PER_REQUEST",
     AttributeDefinitions: keys.map((k) => ({ AttributeName: k, AttributeType: "S" })),
@@ -77,20 +66,19 @@ async function table(layout: KeyLayout = LAYOUTS[0][1]): Promise<string> {
 }
 
 async function cognito(users: () => UserType[], options: Omit<PagedCognitoOptions, "users"> = {}) {
-  const server = await startPagedCognito({ users, userPoolId: POOL, ...options });
-  servers.push(server);
+  const server = await fx.pagedCognito({ users, userPoolId: POOL, ...options });
   return { server, client: createCognitoClient(BATCH_CLIENT, { endpoint: server.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS }) };
 }
 
 async function putRow(tableName: string, layout: KeyLayout, u: UserType, extra: Record<string, unknown> = {}) {
   const record = buildUserRecord({ userName: u.Username!, userPoolId: POOL, attributes: Object.fromEntries(u.Attributes!.map((a) => [a.Name!, a.Value!])) }, { attributeMap: {}, keyLayout: layout, now: new Date("2026-01-01T00:00:00Z") });
   const row = { ...record, bio: "app-owned", ...extra };
-  await dynamo.send(new PutItemCommand({ TableName: tableName, Item: marshall(row) }));
+  await fx.dynamo.send(new PutItemCommand({ TableName: tableName, Item: marshall(row) }));
   return row;
 }
 
 async function getRow(tableName: string, layout: KeyLayout, sub: string) {
-  const res = await dynamo.send(new GetItemCommand({ TableName: tableName, Key: marshall(rowKey(layout, sub)), ConsistentRead: true }));
+  const res = await fx.dynamo.send(new GetItemCommand({ TableName: tableName, Key: marshall(rowKey(layout, sub)), ConsistentRead: true }));
   return res.Item ? unmarshall(res.Item) : undefined;
 }
 
@@ -158,7 +146,7 @@ describe("malformed events are ignored, never acted on, never retried", () => {
     const live = user(LIVE);
     const before = await putRow(t, layout, live);
     const { client } = await cognito(() => [live]);
-    const ctx: UserEventsContext = { cognito: client, dynamodb: dynamo, userPoolId: POOL, tableName: t, onUserDeleted: "delete", attributeMap: {}, keyLayout: layout };
+    const ctx: UserEventsContext = { cognito: client, dynamodb: fx.dynamo, userPoolId: POOL, tableName: t, onUserDeleted: "delete", attributeMap: {}, keyLayout: layout };
     await expect(applyUserEvent(ctx, { sub: `${LIVE}$'` })).rejects.toThrow(MalformedInputError);
     expect(await getRow(t, layout, LIVE)).toEqual(before);
   });
@@ -170,7 +158,7 @@ describe("malformed events are ignored, never acted on, never retried", () => {
     event.detail.additionalEventData = {};
     event.detail.requestParameters = { userPoolId: POOL, username: "HIDDEN_DUE_TO_SECURITY_REASONS" };
     const signal = parseUserEvent(event);
-    const ctx: UserEventsContext = { cognito: client, dynamodb: dynamo, userPoolId: POOL, tableName: t, onUserDeleted: "erase", attributeMap: {} };
+    const ctx: UserEventsContext = { cognito: client, dynamodb: fx.dynamo, userPoolId: POOL, tableName: t, onUserDeleted: "erase", attributeMap: {} };
     expect(await applyUserEvent(ctx, signal)).toEqual({ outcome: "unidentified" });
     expect(server.calls).toEqual([]);
   });
@@ -181,13 +169,13 @@ describe("a live user's row never keeps a tombstone", () => {
     const layout = LAYOUTS[0][1];
     const t = await table(layout);
     const live = user(LIVE, "ada", "ada@example.com");
-    await dynamo.send(
+    await fx.dynamo.send(
       new PutItemCommand({ TableName: t, Item: marshall({ id: LIVE, userPoolId: POOL, enabled: false, deletedAt: "2026-01-01T00:00:00.000Z", _deleted: true, _ttl: 1, _version: 3, bio: "kept", createdAt: "2025-01-01T00:00:00.000Z" }) }),
     );
     const { client } = await cognito(() => [live]);
     const ctx: UserEventsContext = {
       cognito: client,
-      dynamodb: dynamo,
+      dynamodb: fx.dynamo,
       userPoolId: POOL,
       tableName: t,
       onUserDeleted: "erase",
@@ -206,9 +194,9 @@ describe("a live user's row never keeps a tombstone", () => {
     const layout = LAYOUTS[0][1];
     const t = await table(layout);
     const live = user(LIVE, "ada", "ada@example.com");
-    await dynamo.send(new PutItemCommand({ TableName: t, Item: marshall({ id: LIVE, userPoolId: POOL, enabled: false, deletedAt: "2026-01-01T00:00:00.000Z" }) }));
+    await fx.dynamo.send(new PutItemCommand({ TableName: t, Item: marshall({ id: LIVE, userPoolId: POOL, enabled: false, deletedAt: "2026-01-01T00:00:00.000Z" }) }));
     const { client } = await cognito(() => [live]);
-    const report = await reconcile({ cognito: client, dynamodb: dynamo, userPoolId: POOL, tableName: t, attributeMap: {} });
+    const report = await reconcile({ cognito: client, dynamodb: fx.dynamo, userPoolId: POOL, tableName: t, attributeMap: {} });
     expect(report).toMatchObject({ present: 1, updated: 1, failed: 0 });
     expect(report.updatedFields).toMatchObject({ deletedAt: 1 });
     expect(await getRow(t, layout, LIVE)).toEqual({ id: LIVE, userPoolId: POOL, enabled: true, username: "ada", email: "ada@example.com", updatedAt: expect.any(String) });
@@ -223,7 +211,7 @@ describe("prune needs two independent reads, and refuses a listing that saw nobo
   };
   const options = (t: string, client: ReconcileOptions["cognito"], extra: Partial<ReconcileOptions> = {}): ReconcileOptions => ({
     cognito: client,
-    dynamodb: dynamo,
+    dynamodb: fx.dynamo,
     userPoolId: POOL,
     tableName: t,
     attributeMap: {},
@@ -245,7 +233,7 @@ describe("prune needs two independent reads, and refuses a listing that saw nobo
     // Asked by the row's username first, which finds the user with that sub.
     expect(server.adminGetUserCalls).toEqual(["u3"]);
     expect(await getRow(t, layout, lagging)).toMatchObject({ username: "u3", bio: "app-owned" });
-    expect(await scanAll(dynamo, t)).toHaveLength(10);
+    expect(await scanAll(fx.dynamo, t)).toHaveLength(10);
   });
 
   test("a throttled or denied second read is never 'gone': nothing is deleted and the failure is reported", async () => {
@@ -259,7 +247,7 @@ describe("prune needs two independent reads, and refuses a listing that saw nobo
     const report = await reconcile(options(t, client, { pruneOrphans: true, backup: memoryBackup() }));
     expect(report).toMatchObject({ orphans: 1, pruned: 0, failed: 1 });
     expect(report.failures[0]).toMatchObject({ sub: lagging, error: expect.stringMatching(/NotAuthorizedException/) });
-    expect(await scanAll(dynamo, t)).toHaveLength(5);
+    expect(await scanAll(fx.dynamo, t)).toHaveLength(5);
   });
 
   test("a pool that lists no users: the prune of all 80 rows is refused and says why; --max-prune given explicitly lets it run", async () => {
@@ -270,7 +258,7 @@ describe("prune needs two independent reads, and refuses a listing that saw nobo
     const refused = await reconcile(options(t, client, { pruneOrphans: true, backup: memoryBackup() }));
     expect(refused).toMatchObject({ scanned: 0, tableRows: 80, orphans: 80, pruned: 0, failed: 1 });
     expect(refused.pruneRefused).toMatch(/the listing saw 0 users, and 80 of this pool's 80 rows would go: .* --max-prune 80/);
-    expect(await scanAll(dynamo, t)).toHaveLength(80);
+    expect(await scanAll(fx.dynamo, t)).toHaveLength(80);
     const backup = memoryBackup();
     const explicit = await reconcile(options(t, client, { pruneOrphans: true, backup, maxPrune: 80 }));
     expect(explicit).toMatchObject({ pruned: 80, failed: 0 });
@@ -288,7 +276,7 @@ describe("prune needs two independent reads, and refuses a listing that saw nobo
     expect(report).toMatchObject({ tableRows: 260, orphans: 110, pruneLimit: 100, pruned: 0, failed: 1 });
     expect(report.pruneRefused).toMatch(/110 orphan rows exceed the safety limit of 100 \(5% of 260 rows, at least 100\)/);
     expect(backup.entries).toEqual([]);
-    expect(await scanAll(dynamo, t)).toHaveLength(260);
+    expect(await scanAll(fx.dynamo, t)).toHaveLength(260);
   });
 
   test("a stop while orphans are verified: the count matches the ids, and nothing is announced for deletion", async () => {
@@ -311,7 +299,7 @@ describe("prune needs two independent reads, and refuses a listing that saw nobo
     expect(report.orphans).toBe(report.orphanIds.length);
     expect(report.pruned).toBe(0);
     expect(announced).toEqual([]);
-    expect(await scanAll(dynamo, t)).toHaveLength(20);
+    expect(await scanAll(fx.dynamo, t)).toHaveLength(20);
   });
 });
 
@@ -337,36 +325,36 @@ describe("restore checks the whole backup before it writes", () => {
     const t = await table();
     const lines = Array.from({ length: 10 }, (_, i) => line(t, { id: `r${i}`, userPoolId: POOL }));
     const path = file("truncated.jsonl", [...lines, line(t, { id: "r10", userPoolId: POOL }).slice(0, 30)]);
-    const err = await refusal(restoreRows(dynamo, { file: path }));
+    const err = await refusal(restoreRows(fx.dynamo, { file: path }));
     expect(err.result).toMatchObject({ restored: 0, skipped: 0, refused: 1 });
     expect(err.message).toMatch(/truncated\.jsonl:11: not JSON/);
-    expect(await scanAll(dynamo, t)).toEqual([]);
+    expect(await scanAll(fx.dynamo, t)).toEqual([]);
   });
 
   test("a line of another pool, before a line of another key layout: nothing is written, both are refused", async () => {
     const t = await table();
     const path = file("mixed.jsonl", [line(t, { id: "a", userPoolId: POOL }), line(t, { id: "b", userPoolId: POOL }), line(t, { id: "c", userPoolId: "us-east-1_Other" }), line(t, { pk: "USER#d", userPoolId: POOL })]);
-    const err = await refusal(restoreRows(dynamo, { file: path }, { userPoolId: POOL }));
+    const err = await refusal(restoreRows(fx.dynamo, { file: path }, { userPoolId: POOL }));
     expect(err.result).toMatchObject({ restored: 0, refused: 2 });
     expect(err.result.problems.join("\n")).toMatch(/mixed\.jsonl:3: a row of user pool us-east-1_Other; this restore is for us-east-1_Safety01/);
     expect(err.result.problems.join("\n")).toMatch(/mixed\.jsonl:4: the row has no id \(S\)/);
-    expect(await scanAll(dynamo, t)).toEqual([]);
+    expect(await scanAll(fx.dynamo, t)).toEqual([]);
   });
 
   test("a line naming a scratch table is refused; a missing file is a plain sentence", async () => {
     const path = file("scratch.jsonl", [line("user-sync-dev-reconcile-scratch", { pk: "run#x", sk: "backup#y", userPoolId: POOL })]);
-    const err = await refusal(restoreRows(dynamo, { file: path }));
+    const err = await refusal(restoreRows(fx.dynamo, { file: path }));
     expect(err.message).toMatch(/user-sync-dev-reconcile-scratch is a reconcile scratch table, not a Users table/);
-    const missing = await refusal(restoreRows(dynamo, { file: join(dir, "nope.jsonl") }));
+    const missing = await refusal(restoreRows(fx.dynamo, { file: join(dir, "nope.jsonl") }));
     expect(missing.message).toBe(`backup file ${join(dir, "nope.jsonl")} does not exist: give the path a reconcile report printed as its backup`);
   });
 
   test("a good file: restored and skipped are counted", async () => {
     const t = await table();
-    await dynamo.send(new PutItemCommand({ TableName: t, Item: marshall({ id: "back-again", userPoolId: POOL }) }));
+    await fx.dynamo.send(new PutItemCommand({ TableName: t, Item: marshall({ id: "back-again", userPoolId: POOL }) }));
     const path = file("good.jsonl", [line(t, { id: "gone", userPoolId: POOL, bio: "x" }), line(t, { id: "back-again", userPoolId: POOL, bio: "old" })]);
-    expect(await restoreRows(dynamo, { file: path })).toEqual({ restored: 1, skipped: 1, refused: 0, tables: [t], problems: [] });
-    expect((await scanAll(dynamo, t)).sort((a, b) => a.id.localeCompare(b.id))).toEqual([{ id: "back-again", userPoolId: POOL }, { id: "gone", userPoolId: POOL, bio: "x" }]);
+    expect(await restoreRows(fx.dynamo, { file: path })).toEqual({ restored: 1, skipped: 1, refused: 0, tables: [t], problems: [] });
+    expect((await scanAll(fx.dynamo, t)).sort((a, b) => a.id.localeCompare(b.id))).toEqual([{ id: "back-again", userPoolId: POOL }, { id: "gone", userPoolId: POOL, bio: "x" }]);
   });
 });
 

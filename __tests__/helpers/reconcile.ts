@@ -32,11 +32,10 @@ export function memoryBackup() {
   return { location: "memory", entries, write: async (entry: BackupEntry) => void entries.push(entry) };
 }
 
-/** Registers the file's beforeAll/afterAll; `dynamo` is usable inside tests. */
-export function reconcileFixture(prefix: string) {
+/** dynalite for one test file (its beforeAll/afterAll), and the Cognito stand-ins to stop with it. */
+export function dynaliteFixture() {
   let db: LocalDynamoDB;
   let dynamo: DynamoDBClient;
-  let tableCount = 0;
   const servers: PagedCognito[] = [];
   beforeAll(async () => {
     db = await startLocalDynamoDB();
@@ -44,23 +43,39 @@ export function reconcileFixture(prefix: string) {
   });
   afterAll(async () => {
     dynamo.destroy();
+    await Promise.all(servers.map((s) => s.stop()));
     await db.stop();
-    for (const s of servers) await s.stop();
   });
   return {
     get dynamo() {
       return dynamo;
     },
+    async pagedCognito(options: PagedCognitoOptions): Promise<PagedCognito> {
+      const server = await startPagedCognito(options);
+      servers.push(server);
+      return server;
+    },
+  };
+}
+
+/** dynalite, fresh tables, and the paged Cognito behind a real client, as the reconcile tests use them. */
+export function reconcileFixture(prefix: string) {
+  const base = dynaliteFixture();
+  let tableCount = 0;
+  const dynamo = () => base.dynamo;
+  return {
+    get dynamo() {
+      return base.dynamo;
+    },
     /** A paginating, optionally throttling Cognito, and a real client for it. */
     async mockCognito(users: UserType[], options: Omit<PagedCognitoOptions, "users"> = {}, profile: ClientProfile = BATCH_CLIENT) {
-      const server = await startPagedCognito({ users: () => users, ...options });
-      servers.push(server);
+      const server = await base.pagedCognito({ users: () => users, ...options });
       const client = createCognitoClient(profile, { endpoint: server.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
       return { client, calls: server.calls };
     },
     async freshTable(): Promise<string> {
       const name = `${prefix}-${++tableCount}`;
-      await createTable(dynamo, {
+      await createTable(dynamo(), {
         TableName: name,
         BillingMode: "PAY_PER_REQUEST",
         AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
@@ -69,7 +84,7 @@ export function reconcileFixture(prefix: string) {
       return name;
     },
     options(table: string, cognito: ReconcileOptions["cognito"], extra: Partial<ReconcileOptions> = {}): ReconcileOptions {
-      return { cognito, dynamodb: dynamo, userPoolId: POOL, tableName: table, attributeMap: DEFAULT_ATTRIBUTE_MAP, sleep: async () => undefined, ...extra };
+      return { cognito, dynamodb: dynamo(), userPoolId: POOL, tableName: table, attributeMap: DEFAULT_ATTRIBUTE_MAP, sleep: async () => undefined, ...extra };
     },
   };
 }
