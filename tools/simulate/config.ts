@@ -30,6 +30,9 @@ export const LAYOUTS: Record<SimConfig["layout"], KeyLayout> = {
 };
 
 export type Actor = "trigger" | "events" | "reconcile" | "app" | "restore";
+/** The actors whose table writes invariant 6 checks, and the commands that write. */
+export const SYNC_ACTORS = new Set<Actor>(["trigger", "events", "reconcile"]);
+export const WRITES = new Set(["PutItemCommand", "UpdateItemCommand", "DeleteItemCommand"]);
 
 /** Replaces a command an actor sends: how tests prove the simulation catches a broken writer. */
 export type Sabotage = (actor: Actor, command: any) => any;

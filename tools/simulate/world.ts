@@ -29,12 +29,9 @@ import { restoreRows } from "../reconcile/restore";
 import { CognitoModel, type ModelUser } from "./cognito-model";
 import { inProcessDynamoDB } from "./dynamodb";
 import type { SimEvent } from "./events";
-import { LAYOUTS, OTHER_POOL, OTHER_POOL_SUB, POOL, RESIDENT, SCRATCH, TABLE, TRIGGER, type Actor, type PendingEvent, type PendingTrigger, type PruneDeletion, type Sabotage, type SimConfig, type SyncWrite } from "./config";
+import { LAYOUTS, OTHER_POOL, OTHER_POOL_SUB, POOL, RESIDENT, SCRATCH, TABLE, TRIGGER, type Actor, type PendingEvent, type PendingTrigger, type PruneDeletion, type Sabotage, type SimConfig, type SyncWrite, SYNC_ACTORS, WRITES } from "./config";
 
 export { InvariantViolation, OTHER_POOL, OTHER_POOL_SUB, POOL, RESIDENT, TABLE, type Sabotage, type SimConfig } from "./config";
-
-const SYNC_ACTORS = new Set<Actor>(["trigger", "events", "reconcile"]);
-const WRITES = new Set(["PutItemCommand", "UpdateItemCommand", "DeleteItemCommand"]);
 
 export class World {
   readonly layout: KeyLayout;
@@ -152,10 +149,10 @@ export class World {
         const name = command.constructor.name;
         if (SYNC_ACTORS.has(actor) && WRITES.has(name) && command.input.TableName === TABLE) {
           const key = command.input.Key ?? Object.fromEntries(keyNames(this.layout).map((k) => [k, command.input.Item[k]]));
-          const before = (await this.ddb.client.send(new GetItemCommand({ TableName: TABLE, Key: key, ConsistentRead: true }))).Item;
+          const read = async () => (await this.ddb.client.send(new GetItemCommand({ TableName: TABLE, Key: key, ConsistentRead: true }))).Item;
+          const before = await read();
           const out = await this.ddb.client.send(command);
-          const after = (await this.ddb.client.send(new GetItemCommand({ TableName: TABLE, Key: key, ConsistentRead: true }))).Item;
-          this.syncWrites.push({ actor, command: name, key: this.keyString(key), before, after });
+          this.syncWrites.push({ actor, command: name, key: this.keyString(key), before, after: await read() });
           if (name === "DeleteItemCommand" && actor === "reconcile" && before) this.pruned.push({ run: run!(), key, item: before });
           return out;
         }
@@ -182,8 +179,6 @@ export class World {
     const res = await this.ddb.client.send(new GetItemCommand({ TableName: TABLE, Key: this.keyOf(sub), ConsistentRead: true }));
     return res.Item ? unmarshall(res.Item) : undefined;
   }
-
-  // ---- Deliveries ----
 
   /** The PostConfirmation trigger's write, with the attributes of its event. */
   async runTrigger(t: PendingTrigger): Promise<string> {
@@ -297,7 +292,7 @@ export class World {
     this.rowsOfLiveUsers.delete(user.sub);
   }
 
-  /** Used by DeleteItem-free checks: the raw table client. */
+  /** The raw table client (no outage, no record). */
   get raw(): Pick<DynamoDBClient, "send"> {
     return this.ddb.client;
   }
