@@ -5,11 +5,13 @@
  * SDK client. DynamoDB is real (dynalite), wrapped only to withhold keys. The
  * SDK clients' own retries and timeouts are in clients.test.ts.
  */
-import { BatchGetItemCommand, PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { BatchGetItemCommand, DeleteItemCommand, PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
+import { rowKey, type KeyLayout } from "../core/row-key";
 import { backoffMs, RateLimiter } from "../core/reconcile/pacing";
 import { reconcile } from "../core/reconcile/engine";
 import { memoryBackup, POOL, reconcileFixture, user } from "./helpers/reconcile";
+import { createTable } from "../tools/local/stand-ins/dynamodb";
 import { scanAll } from "./helpers/sandbox";
 
 const fx = reconcileFixture("reconcile-unit");
@@ -178,4 +180,97 @@ test("a shared table whose key layout cannot tell user rows apart is never prune
   expect(report.pruneRefused).toMatch(/cannot tell user rows from other items in this shared table; give the keys a fixed part \(e\.g\. USER#\{sub\}\)/);
   expect(backup.entries).toEqual([]);
   expect((await scanAll(fx.dynamo, table)).map((r) => r.id).sort()).toEqual(["invoice-7", "sub-00001"]);
+});
+
+describe("the orphan scan: this pool's rows, other pools' rows and other entities told apart in every layout", () => {
+  const LAYOUTS: Array<[string, KeyLayout, Array<Record<string, string>>]> = [
+    ["id = {sub}", { partitionKey: { name: "id", value: "{sub}" } }, [{ id: "invoice#7" }, { id: "order#8" }]],
+    // The scan's own filter leaves these out (ScannedCount - Count).
+    ["pk = USER#{sub}, sk = PROFILE", { partitionKey: { name: "pk", value: "USER#{sub}" }, sortKey: { name: "sk", value: "PROFILE" } }, [{ pk: "ORDER#1", sk: "ITEM#1" }, { pk: "USER#sub-00001", sk: "SETTINGS" }]],
+    ["id = {sub}#P", { partitionKey: { name: "id", value: "{sub}#P" } }, [{ id: "sub-00001#Q" }, { id: "P" }]],
+  ];
+  test.each(LAYOUTS)("%s", async (_, layout, others) => {
+    const keys = [layout.partitionKey.name, ...(layout.sortKey ? [layout.sortKey.name] : [])];
+    const table = `reconcile-layout-${keys.join("-")}-${layout.partitionKey.value.replace(/\W/g, "")}`;
+    await createTable(fx.dynamo, {
+      TableName: table,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: keys.map((k) => ({ AttributeName: k, AttributeType: "S" })),
+      KeySchema: keys.map((k, i) => ({ AttributeName: k, KeyType: i === 0 ? "HASH" : "RANGE" })),
+    });
+    const put = (item: Record<string, unknown>) => fx.dynamo.send(new PutItemCommand({ TableName: table, Item: marshall(item) }));
+    const listed = [user(1), user(2), user(3)];
+    for (const [i, u] of listed.entries()) {
+      // The third row predates userPoolId (no pool): still this pool's.
+      await put({ ...rowKey(layout, u.Attributes![0].Value!), username: u.Username, ...(i < 2 ? { userPoolId: POOL } : {}) });
+    }
+    await put({ ...rowKey(layout, "sub-90001"), username: "gone", userPoolId: POOL });
+    await put({ ...rowKey(layout, "sub-90002"), username: "theirs", userPoolId: "us-east-1_Other99" });
+    for (const item of others) await put(item);
+    const cognito = await mockCognito(listed);
+    const report = await reconcile(options(table, cognito.client, { keyLayout: layout }));
+    expect(report).toMatchObject({ scanned: 3, tableRows: 4, foreignRows: 1, otherItems: 2, orphans: 1, orphanIds: ["sub-90001"], failed: 0 });
+    // Only this pool's unlisted row is looked up again by sub: not the listed ones, not the other pool's.
+    expect(cognito.calls.filter((c) => c.input.Filter).map((c) => c.input.Filter)).toEqual(['sub = "sub-90001"']);
+  });
+});
+
+describe("how much a prune may take without --max-prune", () => {
+  async function run(orphans: number) {
+    const table = await freshTable();
+    const listed = [user(1), user(2)];
+    for (const u of listed) await fx.dynamo.send(new PutItemCommand({ TableName: table, Item: marshall({ id: u.Attributes![0].Value, userPoolId: POOL, updatedAt: "2026-01-01T00:00:00.000Z" }) }));
+    for (let i = 0; i < orphans; i++) await fx.dynamo.send(new PutItemCommand({ TableName: table, Item: marshall({ id: `sub-9000${i}`, userPoolId: POOL, updatedAt: "2026-01-01T00:00:00.000Z" }) }));
+    const backup = memoryBackup();
+    const report = await reconcile(options(table, (await mockCognito(listed)).client, { pruneOrphans: true, backup }));
+    return { report, backup, rows: (await scanAll(fx.dynamo, table)).length };
+  }
+  test("half of this pool's rows may go (2 of 4)", async () => {
+    const { report, backup, rows } = await run(2);
+    expect(report).toMatchObject({ orphans: 2, pruned: 2, failed: 0, pruneLimit: 100 });
+    expect(report.pruneRefused).toBeUndefined();
+    expect(backup.entries).toHaveLength(2);
+    expect(rows).toBe(2);
+  });
+  test("more than half (3 of 5) is refused, naming the counts and the flag", async () => {
+    const { report, backup, rows } = await run(3);
+    expect(report).toMatchObject({ orphans: 3, pruned: 0, failed: 1 });
+    expect(report.pruneRefused).toMatch(/^the listing saw 2 users, and 3 of this pool's 5 rows would go: .* --max-prune 3 \(scheduled runs: reconcileMaxPrune\)$/);
+    expect(report.failures).toEqual([{ error: `prune refused: ${report.pruneRefused}` }]);
+    expect(backup.entries).toEqual([]);
+    expect(rows).toBe(5);
+  });
+});
+
+describe("a prune deletes exactly what it backed up", () => {
+  test("a row the app changed after the prune read it stays (its updatedAt moved)", async () => {
+    const table = await freshTable();
+    await fx.dynamo.send(new PutItemCommand({ TableName: table, Item: marshall({ id: "sub-00001", userPoolId: POOL }) }));
+    await fx.dynamo.send(new PutItemCommand({ TableName: table, Item: marshall({ id: "sub-90001", userPoolId: POOL, updatedAt: "2026-01-01T00:00:00.000Z" }) }));
+    // The app writes the row between the prune's read (and backup) and its delete.
+    const racing = {
+      send: async (command: any) => {
+        if (command instanceof DeleteItemCommand) {
+          await fx.dynamo.send(new PutItemCommand({ TableName: table, Item: marshall({ id: "sub-90001", userPoolId: POOL, updatedAt: "2026-02-02T00:00:00.000Z", bio: "new" }) }));
+        }
+        return fx.dynamo.send(command);
+      },
+    };
+    const backup = memoryBackup();
+    const report = await reconcile(options(table, (await mockCognito([user(1)])).client, { dynamodb: racing as any, pruneOrphans: true, maxPrune: 5, backup }));
+    expect(report).toMatchObject({ orphans: 1, pruned: 0, failed: 0 });
+    expect((await scanAll(fx.dynamo, table)).find((r) => r.id === "sub-90001")).toMatchObject({ bio: "new" });
+  });
+
+  test("a row with no pool and no updatedAt (an old row) is deleted when nothing changed; another pool's row under that key never is", async () => {
+    const table = await freshTable();
+    await fx.dynamo.send(new PutItemCommand({ TableName: table, Item: marshall({ id: "sub-00001", userPoolId: POOL }) }));
+    await fx.dynamo.send(new PutItemCommand({ TableName: table, Item: marshall({ id: "sub-90001", email: "old@example.com" }) }));
+    await fx.dynamo.send(new PutItemCommand({ TableName: table, Item: marshall({ id: "sub-90002", userPoolId: "us-east-1_Other99" }) }));
+    const backup = memoryBackup();
+    const report = await reconcile(options(table, (await mockCognito([user(1)])).client, { pruneOrphans: true, maxPrune: 5, backup }));
+    expect(report).toMatchObject({ orphans: 1, pruned: 1, failed: 0, foreignRows: 1 });
+    expect(backup.entries.map((e) => e.item.id)).toEqual([{ S: "sub-90001" }]);
+    expect((await scanAll(fx.dynamo, table)).map((r) => r.id).sort()).toEqual(["sub-00001", "sub-90002"]);
+  });
 });
