@@ -1,7 +1,7 @@
 import { layoutIsDistinctive, subOfKey } from "../core/row-key";
 import { DEFAULT_ATTRIBUTE_MAP } from "../core/row-fields";
 import { functionEnvironment, readFunctionSettings } from "../core/function-env";
-import { attributesFromList, buildUserRecord, diffSyncOwned, InvalidUserError, personalFields, syncOwnedFields, syncOwnedValues } from "../core/user-record";
+import { attributesFromList, buildUserRecord, cognitoUserOf, describeValue, diffSyncOwned, InvalidUserError, personalFields, subOf, subOfUser, syncOwnedFields, syncOwnedValues } from "../core/user-record";
 import { createIfAbsentInput } from "../core/user-store";
 import { cognitoLocalEvent, dzoneStyleEvent } from "./fixtures/events";
 
@@ -256,4 +256,50 @@ describe("single-table key layouts", () => {
     expect(layoutIsDistinctive({ partitionKey: { name: "id", value: "{sub}" } })).toBe(false);
     expect(layoutIsDistinctive({ partitionKey: { name: "pk", value: "{sub}" }, sortKey: { name: "sk", value: "PROFILE" } })).toBe(true);
   });
+});
+
+describe("what a malformed input says (the value itself never: it is personal data and reaches logs)", () => {
+  test.each<[string, unknown, string]>([
+    ["spaced", "ab cd", "request.userAttributes.sub is a string of 5 characters, not a Cognito sub; no row is keyed by it"],
+    ["a quote", "ab'cd", "request.userAttributes.sub is a string of 5 characters, not a Cognito sub; no row is keyed by it"],
+    ["3,000 characters", "a".repeat(3000), "request.userAttributes.sub is a string of 3000 characters, not a Cognito sub; no row is keyed by it"],
+  ])("a sub that is %s", (_, sub, message) => {
+    const attempt = () => subOf({ attributes: { sub: sub as string } });
+    expect(attempt).toThrow(expect.objectContaining({ name: "InvalidUserError", message }));
+    if (typeof sub === "string") expect(attempt).not.toThrow(sub);
+  });
+  test.each([{} as any, { attributes: {} }, { attributes: { sub: null } }, { attributes: { sub: "  " } }])("no sub at all (%j)", (user) => {
+    expect(() => subOf(user)).toThrow(expect.objectContaining({ name: "InvalidUserError", message: expect.stringMatching(/^missing request\.userAttributes\.sub/) }));
+  });
+  test.each<[unknown, string]>([
+    [null, "null"],
+    [[1], "an array"],
+    [{ a: 1 }, "an object"],
+    [7, "a number"],
+    ["secret", "a string of 6 characters"],
+  ])("describeValue(%j) is %s", (value, text) => {
+    expect(describeValue(value)).toBe(text);
+  });
+});
+
+test("ListUsers attributes: entries without a name or a value are skipped, never turned into fields", () => {
+  expect(attributesFromList([{ Name: "email", Value: "a@example.com" }, { Name: "given_name" }, { Value: "orphan" }, { Name: "sub", Value: "abc" }])).toEqual({ email: "a@example.com", sub: "abc" });
+  expect(attributesFromList(undefined)).toEqual({});
+  expect(subOfUser({ Attributes: [{ Name: "email", Value: "x" }] })).toBeUndefined();
+  expect(subOfUser({})).toBeUndefined();
+  expect(cognitoUserOf({ Attributes: [] }, "us-east-1_X").userName).toBe("");
+});
+
+test("absent attributes write nothing: no username, email or pool field from an empty value", () => {
+  const values = syncOwnedValues({ userName: "", userPoolId: "", attributes: { sub: "abc", email: "" } }, { attributeMap: {} });
+  expect(values).toEqual({});
+  expect(syncOwnedValues({ userName: "bob", userPoolId: "", attributes: { sub: "abc", email: "b@example.com" } }, { attributeMap: {} })).toEqual({ username: "bob", email: "b@example.com" });
+});
+
+test("the Amplify owner needs a sub; with no owner field there is none", () => {
+  const amplify = { typename: "User", ownerField: "owner", ownerFormat: "{sub}::{username}", conflictDetection: false };
+  const bob = (sub: string) => ({ userName: "bob", userPoolId: "", attributes: { sub } });
+  expect(syncOwnedValues(bob(""), { attributeMap: {}, amplify })).toEqual({ username: "bob", __typename: "User" });
+  expect(syncOwnedValues(bob("abc"), { attributeMap: {}, amplify: { ...amplify, ownerField: "" } })).toEqual({ username: "bob", __typename: "User" });
+  expect(syncOwnedValues(bob("abc"), { attributeMap: {}, amplify })).toMatchObject({ owner: "abc::bob" });
 });
