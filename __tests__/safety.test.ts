@@ -18,6 +18,7 @@ import type { BackupEntry } from "../core/reconcile/orphans";
 import { applyUserEvent, type UserEventsContext } from "../core/user-events/apply";
 import { MalformedEvent, parseUserEvent } from "../core/user-events/cloudtrail";
 import { buildUserRecord, syncOwnedValues } from "../core/user-record";
+import { deleteUserRecord, eraseUserRecord, TOMBSTONE_TTL_SECONDS } from "../core/user-store";
 import { ConfigError, loadConfig } from "../lib/settings";
 import { LOCAL_CREDENTIALS } from "../tools/local/clients";
 import { createTable } from "../tools/local/stand-ins/dynamodb";
@@ -376,5 +377,54 @@ describe("the local EventBridge matcher follows event-ruler on exists and object
     expect(matchesPattern({ detail: { errorCode: [{ exists: true }] } }, { detail: { errorCode: { c1: 100 } } })).toBe(false);
     expect(matchesPattern({ detail: { errorCode: [{ exists: true }] } }, { detail: { errorCode: "AccessDenied" } })).toBe(true);
     expect(matchesPattern({ detail: { state: [{ prefix: "run" }] } }, { detail: { state: ["initializing", "running"] } })).toBe(true);
+  });
+});
+
+describe("the table writes' own conditions (what holds even when a check before them is wrong)", () => {
+  const OTHER = "us-east-1_OtherPool9";
+  const T0 = new Date("2026-05-01T10:00:00.000Z");
+  async function rows() {
+    const t = await table();
+    const layout = LAYOUTS[0][1];
+    const mine = user(LIVE, "ann");
+    const theirs = user("7f1c2d3e-4a5b-4c6d-8e7f-901234567890", "bob");
+    await putRow(t, layout, mine);
+    await fx.dynamo.send(new PutItemCommand({ TableName: t, Item: marshall({ id: theirs.Attributes![0].Value, userPoolId: OTHER, username: "bob", email: "bob@example.com" }) }));
+    return { t, mine: rowKey(layout, LIVE), theirs: rowKey(layout, theirs.Attributes![0].Value!) };
+  }
+
+  test("erase and delete skip a row of another pool, and a row that is not there", async () => {
+    const { t, theirs } = await rows();
+    const before = await getRow(t, LAYOUTS[0][1], theirs.id);
+    expect(await eraseUserRecord(fx.dynamo, t, theirs, ["username", "email"], { now: T0, userPoolId: POOL })).toBe("skipped");
+    expect(await deleteUserRecord(fx.dynamo, t, theirs, POOL)).toBe("skipped");
+    expect(await getRow(t, LAYOUTS[0][1], theirs.id)).toEqual(before);
+    const missing = rowKey(LAYOUTS[0][1], "00000000-0000-4000-8000-00000000dead");
+    expect(await eraseUserRecord(fx.dynamo, t, missing, ["email"], { now: T0, userPoolId: POOL })).toBe("skipped");
+    expect(await deleteUserRecord(fx.dynamo, t, missing, POOL)).toBe("skipped");
+    expect(await getRow(t, LAYOUTS[0][1], "00000000-0000-4000-8000-00000000dead")).toBeUndefined();
+  });
+
+  test("a delete of this pool's row deletes it; an erasure under conflict detection is AppSync's soft delete with its TTL", async () => {
+    const { t, mine } = await rows();
+    expect(await eraseUserRecord(fx.dynamo, t, mine, ["username", "email"], { now: T0, userPoolId: POOL, conflictDetection: true, tombstone: true })).toBe("erased");
+    const row = (await getRow(t, LAYOUTS[0][1], LIVE))!;
+    expect(row).toMatchObject({ deletedAt: T0.toISOString(), updatedAt: T0.toISOString(), enabled: false, _deleted: true, _version: 1, _lastChangedAt: T0.getTime(), _ttl: T0.getTime() / 1000 + TOMBSTONE_TTL_SECONDS, bio: "app-owned" });
+    expect(row.username).toBeUndefined();
+    expect(row.email).toBeUndefined();
+    // A second erasure keeps the first one's deletedAt.
+    const later = new Date(T0.getTime() + 60_000);
+    expect(await eraseUserRecord(fx.dynamo, t, mine, [], { now: later, userPoolId: POOL })).toBe("erased");
+    expect((await getRow(t, LAYOUTS[0][1], LIVE))!.deletedAt).toBe(T0.toISOString());
+    expect(await deleteUserRecord(fx.dynamo, t, mine, POOL)).toBe("deleted");
+    expect(await getRow(t, LAYOUTS[0][1], LIVE)).toBeUndefined();
+  });
+
+  test("a plain erasure writes no AppSync fields", async () => {
+    const { t, mine } = await rows();
+    expect(await eraseUserRecord(fx.dynamo, t, mine, ["email"], { now: T0, userPoolId: POOL })).toBe("erased");
+    const row = (await getRow(t, LAYOUTS[0][1], LIVE))!;
+    for (const f of ["_deleted", "_ttl", "_version", "_lastChangedAt"]) expect([f, row[f]]).toEqual([f, undefined]);
+    expect(row).toMatchObject({ username: "ann", deletedAt: T0.toISOString(), enabled: false });
   });
 });
