@@ -259,3 +259,62 @@ test("a second scheduled execution while one runs ends at once, names the first 
     client.destroy();
   }
 });
+
+describe("the worker's preflight runs once, on its first step", () => {
+  test("a run's report carries the pool's size and the trigger drift; the table is described once however many steps", async () => {
+    const table = await tableWith(1);
+    const drifted = await startPagedCognito({ users: () => users, userPoolId: POOL, postConfirmation: "arn:aws:lambda:us-east-1:000000000000:function:someone-elses" });
+    const client = createCognitoClient(BATCH_CLIENT, { endpoint: drifted.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+    let describes = 0;
+    const counted = { send: (command: any, options?: any) => (command.constructor.name === "DescribeTableCommand" && describes++, dynamo.send(command, options)) };
+    let state: RunState | undefined;
+    try {
+      do {
+        state = await step(
+          { state, execution: state ? undefined : `arn:aws:states:us-east-1:000000000000:execution:reconcile:drift-${table}` },
+          {
+            cognito: client,
+            dynamodb: counted as any,
+            sfn: new SFNClient({ region: "us-east-1", credentials: LOCAL_CREDENTIALS }),
+            settings: { userPoolId: POOL, tableName: table, scratchTableName: SCRATCH, attributeMap: DEFAULT_ATTRIBUTE_MAP, rate: 30, sliceMs: 1, prune: false, postConfirmationFunction: "user-sync-post-confirmation" },
+            remainingMs: () => 900_000,
+            sleep: async () => undefined,
+          },
+        );
+      } while (state.phase !== "done");
+    } finally {
+      client.destroy();
+      await drifted.stop();
+    }
+    expect(state.steps).toBeGreaterThan(2);
+    expect(describes).toBe(1);
+    expect(state.report).toMatchObject({ estimatedUsers: 200, triggerDrift: { expected: "user-sync-post-confirmation", actual: "arn:aws:lambda:us-east-1:000000000000:function:someone-elses" }, failed: 0 });
+  });
+
+  test("a table of another pool stops the run at its first step, before anything is written", async () => {
+    const table = await tableWith(0);
+    const other = await startPagedCognito({ users: () => [], userPoolId: "us-east-1_NotThis01" });
+    const client = createCognitoClient(BATCH_CLIENT, { endpoint: other.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+    const before = await scanAll(dynamo, table);
+    try {
+      await expect(
+        step(
+          { state: { phase: "start" } as any, execution: `arn:aws:states:us-east-1:000000000000:execution:reconcile:foreign-${table}` },
+          {
+            cognito: client,
+            dynamodb: dynamo,
+            sfn: new SFNClient({ region: "us-east-1", credentials: LOCAL_CREDENTIALS }),
+            settings: { userPoolId: "us-east-1_NotThis01", tableName: table, scratchTableName: SCRATCH, attributeMap: DEFAULT_ATTRIBUTE_MAP, rate: 30, sliceMs: 1, prune: true, maxPrune: 500 },
+            remainingMs: () => 900_000,
+            sleep: async () => undefined,
+          },
+        ),
+      ).rejects.toThrow(/holds rows of user pool us-east-1_Worker01 and none of us-east-1_NotThis01/);
+    } finally {
+      client.destroy();
+      await other.stop();
+    }
+    expect(await scanAll(dynamo, table)).toEqual(before);
+    expect(await new ScratchStore(dynamo, SCRATCH, `foreign-${table}`).backups()).toEqual([]);
+  });
+});
