@@ -428,3 +428,52 @@ describe("the table writes' own conditions (what holds even when a check before 
     expect(row).toMatchObject({ username: "ann", deletedAt: T0.toISOString(), enabled: false });
   });
 });
+
+describe("what an event does, and what it says it did (each outcome, on the row and in Cognito's calls)", () => {
+  const layout = LAYOUTS[1][1];
+  const SUB = "5e1c2d3e-4a5b-4c6d-8e7f-901234567890";
+  const T0 = "2026-01-01T00:00:00.000Z";
+  const listed = (status = "CONFIRMED", email = "ann@example.com"): UserType => ({ ...user(SUB, "ann", email), UserStatus: status as UserType["UserStatus"] });
+  type Case = {
+    readonly users: UserType[];
+    readonly row?: Record<string, unknown>;
+    readonly signal: Record<string, unknown>;
+    readonly ctx?: Partial<UserEventsContext>;
+    readonly outcome: string;
+    readonly after: (row: Record<string, any> | undefined, before: Record<string, any> | undefined) => void;
+    /** Cognito calls the event may make: none for a row-first event whose row is there. */
+    readonly calls?: number;
+  };
+  const mine = { ...rowKey(layout, SUB), userPoolId: POOL, username: "ann", email: "ann@example.com", updatedAt: T0, createdAt: T0, bio: "app" };
+  const unchanged = (row: any, before: any) => expect(row).toEqual(before);
+  const cases: Array<[string, Case]> = [
+    ["no user and no row", { users: [], signal: { sub: SUB, deletes: true }, outcome: "unknown-user", after: (row) => expect(row).toBeUndefined() }],
+    ["an unconfirmed user with no row", { users: [listed("UNCONFIRMED")], signal: { sub: SUB }, outcome: "no-row", after: (row) => expect(row).toBeUndefined() }],
+    ["an invited user, rows at invitation", { users: [listed("FORCE_CHANGE_PASSWORD")], signal: { sub: SUB }, ctx: { rowsAtInvite: true }, outcome: "created", after: (row) => expect(row).toMatchObject({ invited: true, username: "ann" }) }],
+    ["a confirmed user with no row", { users: [listed()], signal: { sub: SUB }, outcome: "created", after: (row) => expect(row).toMatchObject({ username: "ann", email: "ann@example.com", userPoolId: POOL }) }],
+    ["a confirmed user found by username only", { users: [listed()], signal: { username: "ann" }, outcome: "created", after: (row) => expect(row).toMatchObject({ username: "ann" }) }],
+    ["a row-first event whose row is there", { users: [listed()], row: mine, signal: { sub: SUB, rowFirst: true }, outcome: "present", after: unchanged, calls: 0 }],
+    ["a row-first event whose row is a tombstone", { users: [listed()], row: { ...mine, deletedAt: T0, username: undefined }, signal: { sub: SUB, rowFirst: true }, outcome: "refreshed", after: (row) => expect(row).toMatchObject({ username: "ann", bio: "app" }) }],
+    ["a row that already matches", { users: [listed()], row: mine, signal: { sub: SUB }, outcome: "unchanged", after: unchanged }],
+    ["a changed email", { users: [listed("CONFIRMED", "new@example.com")], row: mine, signal: { sub: SUB }, outcome: "refreshed", after: (row) => expect(row).toMatchObject({ email: "new@example.com", bio: "app", createdAt: T0 }) }],
+    ["another pool's row under this key", { users: [], row: { ...mine, userPoolId: "us-east-1_OtherPool9" }, signal: { sub: SUB, userPoolId: POOL, deletes: true }, outcome: "other-pool", after: unchanged }],
+    ["a gone user, onUserDeleted keep", { users: [], row: mine, signal: { sub: SUB, deletes: true }, ctx: { onUserDeleted: "keep" }, outcome: "kept", after: unchanged }],
+    ["a gone user, erase", { users: [], row: mine, signal: { sub: SUB, deletes: true }, outcome: "erased", after: (row) => (expect(row).toMatchObject({ bio: "app", enabled: false, deletedAt: expect.any(String) }), expect(row).not.toHaveProperty("email")) }],
+    ["a gone user whose row is already erased", { users: [], row: { ...rowKey(layout, SUB), userPoolId: POOL, deletedAt: T0, enabled: false }, signal: { sub: SUB, deletes: true }, outcome: "erased", after: unchanged }],
+    ["a gone user, delete", { users: [], row: mine, signal: { sub: SUB, deletes: true }, ctx: { onUserDeleted: "delete" }, outcome: "deleted", after: (row) => expect(row).toBeUndefined() }],
+    [
+      "a gone user, delete under conflict detection",
+      { users: [], row: { ...mine, _version: 2 }, signal: { sub: SUB, deletes: true }, ctx: { onUserDeleted: "delete", amplify: { typename: "User", ownerFormat: "{sub}", conflictDetection: true } }, outcome: "deleted", after: (row) => expect(row).toMatchObject({ _deleted: true, _version: 3, bio: "app" }) },
+    ],
+  ];
+  test.each(cases)("%s", async (_, c) => {
+    const t = await table(layout);
+    if (c.row) await fx.dynamo.send(new PutItemCommand({ TableName: t, Item: marshall(c.row, { removeUndefinedValues: true }) }));
+    const before = await getRow(t, layout, SUB);
+    const { client, server } = await cognito(() => c.users);
+    const ctx: UserEventsContext = { cognito: client, dynamodb: fx.dynamo, userPoolId: POOL, tableName: t, onUserDeleted: "erase", attributeMap: {}, keyLayout: layout, ...c.ctx };
+    expect(await applyUserEvent(ctx, c.signal as any)).toEqual({ outcome: c.outcome, sub: SUB });
+    c.after(await getRow(t, layout, SUB), before);
+    if (c.calls !== undefined) expect(server.calls).toHaveLength(c.calls);
+  });
+});
