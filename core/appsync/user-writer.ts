@@ -152,12 +152,12 @@ export class AppSyncUserWriter {
       );
       const errors = res.errors ?? [];
       if (errors.some(isConditionFailure)) return "skipped";
+      if (errors.length && !errors.some(isConflict)) this.failOn(res, `updating ${typename} ${id}`);
       const written = res.data?.[update];
       if (!errors.length && written && landed(values, written)) return "updated";
       if (attempt >= this.maxAttempts) {
         throw new AppSyncWriteError(`${update} of ${id} did not land after ${attempt} tries (a conflict each time)`, errors);
       }
-      if (errors.length && !errors.some(isConflict)) this.failOn(res, `updating ${typename} ${id}`);
     }
   }
 

@@ -10,8 +10,9 @@
  *   AUTOMERGE keeps the server's value of every field it already has and
  *   takes the incoming value only where it has none;
  * - a delete is a tombstone: `_deleted: true`, `_ttl` BaseTableTTL minutes on;
- * - every mutation is recorded in the Delta table, kept DeltaSyncTableTTL
- *   minutes;
+ * - every mutation is recorded in the Delta table (kept DeltaSyncTableTTL
+ *   minutes there; dynalite expires nothing, so here Sync's choice of table
+ *   is what the TTL decides);
  * - Sync scans the Base table, or, when `lastSync` is within the Delta
  *   table's TTL, reads the Delta table from `lastSync` on; its answer carries
  *   `startedAt`.
@@ -155,11 +156,9 @@ export class VersionedDynamoDBDataLoader {
     return written;
   }
 
-  /** The Delta table's record of one mutation (its own key; kept DeltaSyncTableTTL minutes). */
+  /** The Delta table's record of one mutation, under a key of its own (AppSync's format is internal). */
   private async record(item: Item, at: number) {
-    const day = new Date(at).toISOString().slice(0, 10);
-    const ttl = Math.floor(at / 1000) + this.source.config.deltaSyncTableTtlMinutes * 60;
-    const record = { ...item, ds_pk: `${this.table}:${day}`, ds_sk: `${new Date(at).toISOString()}:${JSON.stringify(item.id)}:${item._version}`, _ttl: item._deleted ? item._ttl : ttl, _deltaTtl: ttl };
+    const record = { ...item, ds_pk: `${this.table}:${new Date(at).toISOString().slice(0, 10)}`, ds_sk: `${new Date(at).toISOString()}:${JSON.stringify(item.id)}:${item._version}` };
     await this.client.send(new PutItemCommand({ TableName: this.delta, Item: marshall(record, { removeUndefinedValues: true }) }));
   }
 
@@ -172,7 +171,7 @@ export class VersionedDynamoDBDataLoader {
     const since: Condition = { expression: "#__lca >= :__since", expressionNames: { "#__lca": "_lastChangedAt" }, expressionValues: { ":__since": { N: String(request.lastSync) } } };
     const filter = request.filter?.expression ? { expression: `${parenthesized(request.filter.expression)} AND ${since.expression}`, expressionNames: { ...request.filter.expressionNames, ...since.expressionNames }, expressionValues: { ...request.filter.expressionValues, ...since.expressionValues } } : since;
     const page = await this.scan(this.delta, filter, request.limit, request.nextToken);
-    const items = page.items.map(({ ds_pk: _pk, ds_sk: _sk, _deltaTtl: _t, ...item }) => item).sort((a, b) => a._lastChangedAt - b._lastChangedAt);
+    const items = page.items.map(({ ds_pk: _pk, ds_sk: _sk, ...item }) => item).sort((a, b) => a._lastChangedAt - b._lastChangedAt);
     return { ...page, items, startedAt };
   }
 
