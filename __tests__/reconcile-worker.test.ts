@@ -318,3 +318,62 @@ describe("the worker's preflight runs once, on its first step", () => {
     expect(await new ScratchStore(dynamo, SCRATCH, `foreign-${table}`).backups()).toEqual([]);
   });
 });
+
+describe("a step's time: the slice, the handover margin and the clock", () => {
+  /** Steps a run to its end on a clock that never moves; returns each step's phase and the done reports heard. */
+  async function run(table: string, runId: string, timing: { sliceMs: number; remainingMs: number }, cognitoOptions: Partial<Parameters<typeof startPagedCognito>[0]> = {}) {
+    const pool = await startPagedCognito({ users: () => users, userPoolId: POOL, ...cognitoOptions });
+    const client = createCognitoClient(BATCH_CLIENT, { endpoint: pool.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+    const done: unknown[] = [];
+    const phases: string[] = [];
+    let state: RunState | undefined;
+    try {
+      do {
+        state = await step(
+          { state, execution: state ? undefined : `arn:aws:states:us-east-1:000000000000:execution:reconcile:${runId}` },
+          {
+            cognito: client,
+            dynamodb: dynamo,
+            sfn: undefined as any,
+            settings: { userPoolId: POOL, tableName: table, scratchTableName: SCRATCH, attributeMap: DEFAULT_ATTRIBUTE_MAP, rate: 1_000, sliceMs: timing.sliceMs, prune: false },
+            remainingMs: () => timing.remainingMs,
+            now: () => 1_000_000,
+            sleep: async () => undefined,
+            onDone: (report) => void done.push(report),
+          },
+        );
+        phases.push(state.phase);
+        if (phases.length > 100) throw new Error("the run did not finish in 100 steps");
+      } while (state.phase !== "done");
+    } finally {
+      client.destroy();
+      await pool.stop();
+    }
+    return { state, phases, done };
+  }
+
+  test("with the slice not used up, one step runs every phase to the end, and onDone hears the report once", async () => {
+    const table = await tableWith(3);
+    const { state, phases, done } = await run(table, `one-step-${table}`, { sliceMs: 60_000, remainingMs: 900_000 });
+    expect(phases).toEqual(["done"]);
+    expect(state.report).toMatchObject({ scanned: 200, listPages: 4, orphans: 3, failed: 0, durationMs: 0 });
+    expect(done).toEqual([state.report]);
+  });
+
+  test("with less than the handover margin left, each step makes one page of progress and hands over", async () => {
+    const table = await tableWith(3);
+    const { state, phases, done } = await run(table, `margin-${table}`, { sliceMs: 60_000, remainingMs: 59_000 });
+    // Four pages of users, one step each; then the scan, the verification, done.
+    expect(phases.slice(0, 4)).toEqual(["users", "users", "users", "scan"]);
+    expect(phases.at(-1)).toBe("done");
+    expect(state.report).toMatchObject({ scanned: 200, listPages: 4, orphans: 3, failed: 0 });
+    expect(done).toHaveLength(1);
+  });
+
+  test("a row of a user who signed up after the listing is looked up by sub and is not an orphan", async () => {
+    const table = await tableWith(2);
+    const late = { Username: "late", UserStatus: "CONFIRMED" as const, Attributes: [{ Name: "sub", Value: "orphan-0" }, { Name: "email", Value: "late@example.com" }] };
+    const { state } = await run(table, `late-${table}`, { sliceMs: 60_000, remainingMs: 900_000 }, { lateUsers: () => [late] });
+    expect(state.report).toMatchObject({ orphans: 1, orphanIds: ["orphan-1"], failed: 0 });
+  });
+});
