@@ -9,7 +9,7 @@ import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { execFile } from "node:child_process";
 import { BATCH_CLIENT, createCognitoClient } from "../core/clients";
 import { DEFAULT_ATTRIBUTE_MAP } from "../core/row-fields";
-import { step, type RunState, type WorkerSettings } from "../core/reconcile/worker";
+import { step, type RunState, type WorkerContext, type WorkerSettings } from "../core/reconcile/worker";
 import { ScratchStore } from "../core/reconcile/scratch";
 import { buildUserRecord } from "../core/user-record";
 import { LOCAL_CREDENTIALS, localDynamoDBClient } from "../tools/local/clients";
@@ -48,11 +48,21 @@ async function tableWith(orphans: number): Promise<string> {
   return name;
 }
 
-/** A fixed run id (the execution's name) fixes the filters' salt, so the test does not depend on luck. */
-async function runToEnd(settings: Partial<WorkerSettings> & { tableName: string }, runId = `run-${settings.tableName}`): Promise<{ state: RunState; sizes: number[] }> {
-  const client = createCognitoClient(BATCH_CLIENT, { endpoint: cognito.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+/**
+ * Steps a run to its end as the state machine does. A fixed run id (the
+ * execution's name) fixes the filters' salt, so the test does not depend on
+ * luck. `endpoint` is another Cognito stand-in's; `context` overrides the clock,
+ * the time left or onDone.
+ */
+async function runToEnd(
+  settings: Partial<WorkerSettings> & { tableName: string },
+  runId = `run-${settings.tableName}`,
+  extra: { endpoint?: string; context?: Partial<WorkerContext> } = {},
+): Promise<{ state: RunState; sizes: number[]; phases: string[] }> {
+  const client = createCognitoClient(BATCH_CLIENT, { endpoint: extra.endpoint ?? cognito.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
   const sfn = new SFNClient({ region: "us-east-1", credentials: LOCAL_CREDENTIALS });
   const sizes: number[] = [];
+  const phases: string[] = [];
   let state: RunState | undefined;
   try {
     do {
@@ -66,15 +76,18 @@ async function runToEnd(settings: Partial<WorkerSettings> & { tableName: string 
           remainingMs: () => 900_000,
           // Pacing has its own tests; here it would only add seconds of waiting.
           sleep: async () => undefined,
+          ...extra.context,
         },
       );
       sizes.push(Buffer.byteLength(JSON.stringify(state)));
+      phases.push(state.phase);
+      if (phases.length > 1_000) throw new Error("the run did not finish in 1,000 steps");
     } while (state.phase !== "done");
   } finally {
     client.destroy();
     sfn.destroy();
   }
-  return { state, sizes };
+  return { state, sizes, phases };
 }
 
 beforeAll(async () => {
@@ -320,36 +333,16 @@ describe("the worker's preflight runs once, on its first step", () => {
 });
 
 describe("a step's time: the slice, the handover margin and the clock", () => {
-  /** Steps a run to its end on a clock that never moves; returns each step's phase and the done reports heard. */
+  /** A run on a clock that never moves, with the done reports it hears. */
   async function run(table: string, runId: string, timing: { sliceMs: number; remainingMs: number }, cognitoOptions: Partial<Parameters<typeof startPagedCognito>[0]> = {}) {
     const pool = await startPagedCognito({ users: () => users, userPoolId: POOL, ...cognitoOptions });
-    const client = createCognitoClient(BATCH_CLIENT, { endpoint: pool.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
     const done: unknown[] = [];
-    const phases: string[] = [];
-    let state: RunState | undefined;
     try {
-      do {
-        state = await step(
-          { state, execution: state ? undefined : `arn:aws:states:us-east-1:000000000000:execution:reconcile:${runId}` },
-          {
-            cognito: client,
-            dynamodb: dynamo,
-            sfn: undefined as any,
-            settings: { userPoolId: POOL, tableName: table, scratchTableName: SCRATCH, attributeMap: DEFAULT_ATTRIBUTE_MAP, rate: 1_000, sliceMs: timing.sliceMs, prune: false },
-            remainingMs: () => timing.remainingMs,
-            now: () => 1_000_000,
-            sleep: async () => undefined,
-            onDone: (report) => void done.push(report),
-          },
-        );
-        phases.push(state.phase);
-        if (phases.length > 100) throw new Error("the run did not finish in 100 steps");
-      } while (state.phase !== "done");
+      const context = { now: () => 1_000_000, remainingMs: () => timing.remainingMs, onDone: (report: unknown) => void done.push(report) };
+      return { ...(await runToEnd({ tableName: table, rate: 1_000, sliceMs: timing.sliceMs }, runId, { endpoint: pool.endpoint, context })), done };
     } finally {
-      client.destroy();
       await pool.stop();
     }
-    return { state, phases, done };
   }
 
   test("with the slice not used up, one step runs every phase to the end, and onDone hears the report once", async () => {
