@@ -205,26 +205,10 @@ describe("a phase ends only when its work is done, never because the slice ran o
   test("a scheduled prune against a pool that lists nobody is refused, whatever the safety limit's default allows", async () => {
     const table = await tableWith(0);
     const empty = await startPagedCognito({ users: () => [], userPoolId: POOL });
-    const client = createCognitoClient(BATCH_CLIENT, { endpoint: empty.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
-    const sfn = new SFNClient({ region: "us-east-1", credentials: LOCAL_CREDENTIALS });
-    let state: RunState | undefined;
+    let state: RunState;
     try {
-      do {
-        state = await step(
-          { state, execution: state ? undefined : `arn:aws:states:us-east-1:000000000000:execution:reconcile:empty-${table}` },
-          {
-            cognito: client,
-            dynamodb: dynamo,
-            sfn,
-            settings: { userPoolId: POOL, tableName: table, scratchTableName: SCRATCH, attributeMap: DEFAULT_ATTRIBUTE_MAP, rate: 30, sliceMs: 60_000, prune: true },
-            remainingMs: () => 900_000,
-            sleep: async () => undefined,
-          },
-        );
-      } while (state.phase !== "done");
+      ({ state } = await runToEnd({ tableName: table, sliceMs: 60_000, prune: true }, `empty-${table}`, { endpoint: empty.endpoint }));
     } finally {
-      client.destroy();
-      sfn.destroy();
       await empty.stop();
     }
     // 200 rows, none of them listed: the default limit (max(100, 5%)) is not what stops it.
@@ -277,26 +261,12 @@ describe("the worker's preflight runs once, on its first step", () => {
   test("a run's report carries the pool's size and the trigger drift; the table is described once however many steps", async () => {
     const table = await tableWith(1);
     const drifted = await startPagedCognito({ users: () => users, userPoolId: POOL, postConfirmation: "arn:aws:lambda:us-east-1:000000000000:function:someone-elses" });
-    const client = createCognitoClient(BATCH_CLIENT, { endpoint: drifted.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
     let describes = 0;
     const counted = { send: (command: any, options?: any) => (command.constructor.name === "DescribeTableCommand" && describes++, dynamo.send(command, options)) };
-    let state: RunState | undefined;
+    let state: RunState;
     try {
-      do {
-        state = await step(
-          { state, execution: state ? undefined : `arn:aws:states:us-east-1:000000000000:execution:reconcile:drift-${table}` },
-          {
-            cognito: client,
-            dynamodb: counted as any,
-            sfn: new SFNClient({ region: "us-east-1", credentials: LOCAL_CREDENTIALS }),
-            settings: { userPoolId: POOL, tableName: table, scratchTableName: SCRATCH, attributeMap: DEFAULT_ATTRIBUTE_MAP, rate: 30, sliceMs: 1, prune: false, postConfirmationFunction: "user-sync-post-confirmation" },
-            remainingMs: () => 900_000,
-            sleep: async () => undefined,
-          },
-        );
-      } while (state.phase !== "done");
+      ({ state } = await runToEnd({ tableName: table, postConfirmationFunction: "user-sync-post-confirmation" }, `drift-${table}`, { endpoint: drifted.endpoint, context: { dynamodb: counted as any } }));
     } finally {
-      client.destroy();
       await drifted.stop();
     }
     expect(state.steps).toBeGreaterThan(2);
