@@ -7,8 +7,8 @@
  */
 import { PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import { AppSyncClient } from "../core/appsync/graphql-client";
-import { amplifyModelNames, AppSyncUserWriter } from "../core/appsync/user-writer";
+import { AppSyncClient } from "../core/appsync-client";
+import { amplifyModelNames, AppSyncUserWriter } from "../core/appsync-writer";
 import { LOCAL_CREDENTIALS, localDynamoDBClient } from "../tools/local/clients";
 import { startLocalAppSync, type LocalAppSync } from "../tools/local/stand-ins/appsync/local-appsync";
 import { startLocalDynamoDB, type LocalDynamoDB } from "../tools/local/stand-ins/dynamodb";
@@ -106,7 +106,7 @@ describe.each(["AUTOMERGE", "OPTIMISTIC_CONCURRENCY"] as const)("with %s conflic
     expect(await sync(clock - 3_000)).toEqual([expect.objectContaining({ email: "ann@new.example.com", _version: 2 })]);
 
     clock += 10_000;
-    expect(await writer.erase(sub, PERSONAL, new Date(clock))).toBe("erased");
+    expect(await writer.erase(sub, PERSONAL, { now: new Date(clock), userPoolId: POOL, tombstone: true })).toBe("erased");
     const tombstone = (await sync(clock - 3_000)).at(-1);
     // email is required: the placeholder, never the user's address; optional fields are gone.
     expect(tombstone).toMatchObject({ _deleted: true, email: ERASED_EMAIL, givenName: null, deletedAt: new Date(clock).toISOString() });

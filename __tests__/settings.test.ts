@@ -109,6 +109,9 @@ describe("nothing AWS rejects at apply time synthesizes", () => {
   });
 });
 
+/** The least an API writer needs: the model's type, and its table. */
+const AMPLIFY_API_ENV = { USER_SYNC_AMPLIFY_TYPENAME: "User", USER_SYNC_AMPLIFY_API: "tgjkgsqz6fbxzj3x5tqwupoefa", USER_SYNC_TABLE_EXISTING: "User-tgjkgsqz6fbxzj3x5tqwupoefa-dev" };
+
 describe("declared once: every function setting goes config -> synthesized environment -> decoder -> the same value", () => {
   /** A value that is not the default, per setting, and which function reads it. */
   const samples: Record<FunctionSettingKey, { value: unknown; fn: string; env?: Record<string, string> }> = {
@@ -117,6 +120,8 @@ describe("declared once: every function setting goes config -> synthesized envir
     amplifyOwnerField: { value: "createdBy", fn: "post-confirmation", env: { USER_SYNC_AMPLIFY_TYPENAME: "User" } },
     amplifyOwnerFormat: { value: "{username}", fn: "post-confirmation", env: { USER_SYNC_AMPLIFY_TYPENAME: "User" } },
     amplifyConflictDetection: { value: false, fn: "post-confirmation", env: { USER_SYNC_AMPLIFY_TYPENAME: "User" } },
+    amplifyModelNames: { value: { get: "userById", update: "patchUser" }, fn: "user-events", env: AMPLIFY_API_ENV },
+    amplifyErasedValues: { value: { email: "deleted@example.invalid" }, fn: "reconcile_worker", env: AMPLIFY_API_ENV },
     onUserDeleted: { value: "keep", fn: "user-events" },
     rowsAtInvite: { value: true, fn: "user-events" },
     reconcileRate: { value: 7.5, fn: "reconcile_worker" },

@@ -1,7 +1,7 @@
 /** Reading CloudTrail events (fixtures cite AWS's samples) and the rule's pattern. */
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { applyUserEvent } from "../core/user-events/apply";
-import { deletedRow } from "../core/user-events/deletion";
+import { deletedRow, deletionWrites } from "../core/user-events/deletion";
 import { CHALLENGE_EVENT_NAMES, HIDDEN, parseUserEvent, USER_EVENT_NAMES, userEventsPattern } from "../core/user-events/cloudtrail";
 import { matchesPattern } from "../tools/local/stand-ins/event-pattern";
 import { adminEvent, challengeEvent, FIXTURE_POOL, HOSTED_UI_CONFIRM, SUB, tokenEvent } from "./fixtures/cloudtrail-events";
@@ -218,11 +218,26 @@ describe("what a deleted user's row becomes (deletedRow: the function applies it
     ["keep", false, "keep"],
     ["keep", true, "keep"],
     ["erase", false, "erase"],
-    ["erase", true, "erase"],
+    // Under conflict detection both end as AppSync's soft delete (personal fields gone first), so
+    // DataStore clients drop the user instead of keeping a live record with empty fields.
+    ["erase", true, "tombstone"],
     ["delete", false, "delete"],
-    // Under conflict detection a delete is AppSync's soft delete, so DataStore clients see it.
     ["delete", true, "tombstone"],
   ] as const)("onUserDeleted %s, conflict detection %s: %s", (onUserDeleted, conflictDetection, expected) => {
     expect(deletedRow(onUserDeleted, conflictDetection)).toBe(expected);
+  });
+
+  test.each([
+    ["keep", "table", []],
+    ["keep", "api", []],
+    ["erase", "table", ["update"]],
+    ["erase", "api", ["update"]],
+    // The table's tombstone is one UpdateItem; the API's is updateUser (the erasure), then deleteUser.
+    ["tombstone", "table", ["update"]],
+    ["tombstone", "api", ["update", "delete"]],
+    ["delete", "table", ["delete"]],
+    ["delete", "api", ["update", "delete"]],
+  ] as const)("%s through the %s needs exactly %j", (action, writer, writes) => {
+    expect(deletionWrites(action, writer)).toEqual(writes);
   });
 });

@@ -29,9 +29,33 @@ export function readSetting<K extends FunctionSettingKey>(env: NodeJS.ProcessEnv
   return value;
 }
 
+/** The app's AppSync API, when rows are written through it (the amplifyApi setting). */
+export interface AmplifyApiTarget {
+  /** Its GraphQL endpoint. */
+  readonly url: string;
+  /** GraphQL names of the model's operations that differ from Amplify's defaults. @default {} */
+  readonly modelNames: Readonly<Record<string, string>>;
+  /** Placeholders for required personal fields of a deleted user's row. @default {} */
+  readonly erasedValues: Readonly<Record<string, string>>;
+}
+
 export interface FunctionSettings extends RowMapping {
-  /** The Users table. */
+  /** The Users table (read directly; written directly only without `amplifyApi`). */
   readonly tableName: string;
+  /** Write rows through the app's AppSync API instead of the table. @default the table */
+  readonly amplifyApi?: AmplifyApiTarget;
+}
+
+/** An https endpoint, or plain http on loopback (the local sandbox's AppSync). */
+function apiUrlProblem(raw: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return "is not a URL";
+  }
+  if (url.protocol === "https:" || (url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname))) return undefined;
+  return "must be an https URL (plain http only on loopback)";
 }
 
 /** The environment variables that carry these settings (defaults are left out). */
@@ -48,6 +72,11 @@ export function functionEnvironment(settings: FunctionSettings): Record<string, 
     put(env, "amplifyOwnerField", settings.amplify.ownerField ?? "");
     put(env, "amplifyOwnerFormat", settings.amplify.ownerFormat);
     put(env, "amplifyConflictDetection", settings.amplify.conflictDetection);
+  }
+  if (settings.amplifyApi) {
+    env[FUNCTION_ENV.amplifyApiUrl] = settings.amplifyApi.url;
+    if (Object.keys(settings.amplifyApi.modelNames).length) put(env, "amplifyModelNames", settings.amplifyApi.modelNames);
+    if (Object.keys(settings.amplifyApi.erasedValues).length) put(env, "amplifyErasedValues", settings.amplifyApi.erasedValues);
   }
   return env;
 }
@@ -73,6 +102,12 @@ export function readFunctionSettings(env: NodeJS.ProcessEnv): FunctionSettings {
   }
   const typename = readSetting(env, "amplifyTypename");
   const ownerField = readSetting(env, "amplifyOwnerField");
+  const apiUrl = env[FUNCTION_ENV.amplifyApiUrl] || undefined;
+  if (apiUrl) {
+    const problem = apiUrlProblem(apiUrl);
+    if (problem) throw new Error(`${FUNCTION_ENV.amplifyApiUrl} ${problem}; the stack sets it from the amplifyApi setting`);
+    if (!typename) throw new Error(`${FUNCTION_ENV.amplifyApiUrl} is set but ${FUNCTION_SETTINGS.amplifyTypename.env} is not: writing through the API needs the model's type (the amplifyTypename setting)`);
+  }
   return {
     tableName,
     attributeMap: readSetting(env, "attributeMap"),
@@ -86,6 +121,7 @@ export function readFunctionSettings(env: NodeJS.ProcessEnv): FunctionSettings {
           conflictDetection: readSetting(env, "amplifyConflictDetection"),
         }
       : undefined,
+    amplifyApi: apiUrl ? { url: apiUrl, modelNames: readSetting(env, "amplifyModelNames"), erasedValues: readSetting(env, "amplifyErasedValues") } : undefined,
   };
 }
 

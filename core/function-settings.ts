@@ -18,6 +18,8 @@ export const FUNCTION_ENV = {
   userPoolId: "USER_POOL_ID",
   scratchTableName: "SCRATCH_TABLE_NAME",
   postConfirmationFunction: "POST_CONFIRMATION_FUNCTION",
+  /** The app's AppSync GraphQL URL (from the amplifyApi setting): rows are written through its mutations. */
+  amplifyApiUrl: "AMPLIFY_API_URL",
 } as const;
 
 /** What happens to a deleted user's row: erase its personal fields (default), delete it, or keep it. */
@@ -70,6 +72,29 @@ function jsonObject(raw: string): Record<string, string> {
 
 const text = (raw: string) => raw;
 
+/** The model operations whose GraphQL names can be given (Amplify's defaults otherwise). */
+export const MODEL_OPERATIONS = ["get", "create", "update", "delete"] as const;
+const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/;
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+function modelNamesProblems(names: Readonly<Record<string, string>>): string | undefined {
+  const problems: string[] = [];
+  for (const [operation, name] of Object.entries(names)) {
+    if (!(MODEL_OPERATIONS as readonly string[]).includes(operation)) problems.push(`${JSON.stringify(operation)} is not a model operation; use ${MODEL_OPERATIONS.join(", ")}`);
+    else if (typeof name !== "string" || !GRAPHQL_NAME.test(name)) problems.push(`${operation}: ${JSON.stringify(name)} is not a GraphQL field name such as ${operation}User`);
+  }
+  return problems.join("\n") || undefined;
+}
+
+function erasedValuesProblems(values: Readonly<Record<string, string>>): string | undefined {
+  const problems: string[] = [];
+  for (const [field, value] of Object.entries(values)) {
+    if (!FIELD_NAME.test(field)) problems.push(`${JSON.stringify(field)} is not a field name`);
+    if (typeof value !== "string" || value.length > 256) problems.push(`${JSON.stringify(field)}: the placeholder must be a string of at most 256 characters, e.g. "deleted@example.invalid"`);
+  }
+  return problems.join("\n") || undefined;
+}
+
 /** The placeholders an Amplify owner value may hold. */
 const OWNER_PLACEHOLDERS = ["{sub}", "{username}"];
 
@@ -110,6 +135,22 @@ export const FUNCTION_SETTINGS = {
     encode: text,
     decode: text,
   } satisfies FunctionSetting<string>,
+  amplifyModelNames: {
+    key: "amplifyModelNames",
+    env: "AMPLIFY_MODEL_NAMES",
+    default: {} as Readonly<Record<string, string>>,
+    check: modelNamesProblems,
+    encode: (names: Readonly<Record<string, string>>) => JSON.stringify(names),
+    decode: jsonObject,
+  } satisfies FunctionSetting<Readonly<Record<string, string>>>,
+  amplifyErasedValues: {
+    key: "amplifyErasedValues",
+    env: "AMPLIFY_ERASED_VALUES",
+    default: {} as Readonly<Record<string, string>>,
+    check: erasedValuesProblems,
+    encode: (values: Readonly<Record<string, string>>) => JSON.stringify(values),
+    decode: jsonObject,
+  } satisfies FunctionSetting<Readonly<Record<string, string>>>,
   amplifyConflictDetection: {
     key: "amplifyConflictDetection",
     env: "AMPLIFY_CONFLICT_DETECTION",

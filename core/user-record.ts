@@ -222,6 +222,9 @@ export function diffSyncOwned(stored: Readonly<Record<string, unknown>>, desired
   return { set, remove };
 }
 
+/** A row as read, without null attributes: an AppSync mutation stores a cleared field as NULL, which means absent here. */
+export const presentFields = (row: Readonly<Record<string, unknown>>): Record<string, unknown> => Object.fromEntries(Object.entries(row).filter(([, value]) => value !== null));
+
 /** ListUsers returns attributes as [{Name, Value}]; the trigger as an object. */
 export function attributesFromList(list: ReadonlyArray<{ Name?: string; Value?: string }> | undefined): Record<string, string> {
   const attributes: Record<string, string> = {};

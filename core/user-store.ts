@@ -226,3 +226,36 @@ export async function deleteUserRecord(client: Pick<DynamoDBClient, "send">, tab
     throw err;
   }
 }
+
+/** Removes exactly the row that was read: same pool (or none), same updatedAt (or none). */
+export function deleteUnchangedInput(tableName: string, key: Record<string, string>, read: Readonly<Record<string, unknown>>): DeleteItemCommandInput {
+  const names: Record<string, string> = { "#k": Object.keys(key)[0], "#u": "updatedAt", "#pool": "userPoolId" };
+  const values: Record<string, unknown> = {};
+  const conditions = ["attribute_exists(#k)"];
+  if (read.updatedAt !== undefined) {
+    values[":u"] = read.updatedAt;
+    conditions.push("#u = :u");
+  } else conditions.push("attribute_not_exists(#u)");
+  if (read.userPoolId !== undefined) {
+    values[":pool"] = read.userPoolId;
+    conditions.push("#pool = :pool");
+  } else conditions.push("attribute_not_exists(#pool)");
+  return {
+    TableName: tableName,
+    Key: marshall(key),
+    ConditionExpression: conditions.join(" AND "),
+    ExpressionAttributeNames: names,
+    ...(Object.keys(values).length ? { ExpressionAttributeValues: marshall(values) } : {}),
+  };
+}
+
+/** "skipped": the row changed or went since it was read. */
+export async function deleteUnchangedRecord(client: Pick<DynamoDBClient, "send">, tableName: string, key: Record<string, string>, read: Readonly<Record<string, unknown>>): Promise<"deleted" | "skipped"> {
+  try {
+    await client.send(new DeleteItemCommand(deleteUnchangedInput(tableName, key, read)));
+    return "deleted";
+  } catch (err) {
+    if (isConditionFailure(err)) return "skipped";
+    throw err;
+  }
+}

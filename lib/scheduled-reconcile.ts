@@ -1,6 +1,7 @@
 import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
 import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
 import { Construct } from "constructs";
+import type { RowWriteTarget } from "./amplify-api";
 import { NodeFunction } from "./function/node-function";
 import { reconcileDefinition } from "./reconcile-definition";
 import { ScratchTable } from "./scratch-table";
@@ -20,6 +21,8 @@ export interface ScheduledReconcileProps {
   /** The worker as it runs (entry, names, environment, timeout, memory): lib/specs' reconcileWorkerSpec. */
   readonly worker: FunctionSpec;
   readonly table: UsersTable;
+  /** Where rows are written: the table, or the app's AppSync API. @default the table */
+  readonly rows?: RowWriteTarget;
   /** The pool the worker lists. */
   readonly userPool: { readonly id: string; readonly arn: string };
   /** The state machine, its role, the schedule and its role, and the scratch table. */
@@ -60,7 +63,8 @@ export class ScheduledReconcile extends Construct {
     this.worker = new NodeFunction(this, "worker", {
       ...props.worker,
       statements: [
-        ...props.table.grant("describe", "read", "scan", "create", "update", ...(props.prune ? (["delete"] as const) : [])),
+        ...props.table.grant("describe", "read", "scan"),
+        ...(props.rows ?? props.table).grantWrites("create", "update", ...(props.prune ? (["delete"] as const) : [])),
         // AdminGetUser: the strongly consistent read before a row is created or revived, and before each prune delete.
         {
           sid: "ListPoolUsers",

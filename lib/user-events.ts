@@ -7,7 +7,8 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { Construct } from "constructs";
 import { userEventsPattern } from "../core/user-events/cloudtrail";
-import type { DeletedRow } from "../core/user-events/deletion";
+import { deletionWrites, type DeletedRow, type RowWrite } from "../core/user-events/deletion";
+import type { RowWriteTarget } from "./amplify-api";
 import { NodeFunction } from "./function/node-function";
 import type { PackagingMode } from "./settings/props";
 import type { FunctionSpec } from "./specs";
@@ -17,13 +18,15 @@ export interface UserEventsProps {
   /** The user-events function as it runs (entry, names, environment, timeout, memory): lib/specs' userEventsSpec. */
   readonly fn: FunctionSpec;
   readonly table: UsersTable;
+  /** Where rows are written: the table, or the app's AppSync API. @default the table */
+  readonly rows?: RowWriteTarget;
   /** The pool whose users' rows follow their changes and deletes. */
   readonly userPool: { readonly id: string; readonly arn: string };
   /** The EventBridge rule and the dead-letter queue. */
   readonly names: { readonly rule: string; readonly deadLetterQueue: string };
   /** Invitations (AdminCreateUser) give rows too: the rule matches that call. @default false */
   readonly rowsAtInvite?: boolean;
-  /** What a deleted user's row becomes: only "delete" grants DeleteItem. */
+  /** What a deleted user's row becomes: it decides the deletion's grants. */
   readonly deletedRow: DeletedRow;
   readonly logRetentionDays: number;
   readonly packaging: PackagingMode;
@@ -57,11 +60,13 @@ export class UserEvents extends Construct {
       messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
     });
 
+    const rows = props.rows ?? props.table;
     this.function = new NodeFunction(this, "function", {
       ...props.fn,
       statements: [
-        // DeleteItem only when deletes really delete (under Amplify conflict detection a delete is an update).
-        ...props.table.grant("get", "create", "update", ...(props.deletedRow === "delete" ? (["delete"] as const) : [])),
+        ...props.table.grant("get"),
+        // A delete is granted only when a deletion deletes (on the table, a tombstone is an update).
+        ...rows.grantWrites(...new Set<RowWrite>(["create", "update", ...deletionWrites(props.deletedRow, rows === props.table ? "table" : "api")])),
         { sid: "ReadPoolUsers", effect: "Allow", actions: ["cognito-idp:AdminGetUser", "cognito-idp:ListUsers"], resources: [props.userPool.arn] },
         // Lambda's on-failure destination sends with the function's role.
         { sid: "DeadLetterFailedEvents", effect: "Allow", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.arn] },

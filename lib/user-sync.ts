@@ -1,7 +1,10 @@
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { deletedRow } from "../core/user-events/deletion";
+import { appSyncApiAddress } from "../core/appsync-address";
+import { amplifyModelNames } from "../core/appsync-writer";
 import { Alarms } from "./alarms";
+import { AmplifyApi, type RowWriteTarget } from "./amplify-api";
 import { CloudTrailLog } from "./cloud-trail";
 import { ExistingUserPool } from "./existing-user-pool";
 import { NodeFunction } from "./function/node-function";
@@ -34,6 +37,8 @@ const partitionOf = (arn: string) => Fn.element(Fn.split(":", arn), 1);
 export class UserSync extends Construct {
   readonly config: UserSyncConfig;
   readonly table: UsersTable;
+  /** The app's AppSync API rows are written through (the amplifyApi setting); undefined: they are written to the table. */
+  readonly amplifyApi?: AmplifyApi;
   readonly postConfirmation: NodeFunction;
   /** The pool this stack created; undefined when `userPool.existing` is set. */
   readonly userPool?: UserPool;
@@ -61,7 +66,17 @@ export class UserSync extends Construct {
     const location: StackLocation = { partition: partitionOf(this.postConfirmation.role.arn), region: config.region, account: accountOf(this.postConfirmation.role.arn) };
 
     this.table = new UsersTable(this, "users-table", { spec: usersTableSpec(config), location });
-    this.postConfirmation.addToRolePolicy(...this.table.grant("create"));
+    if (config.amplifyApi && config.amplifyTypename) {
+      const api = appSyncApiAddress(config.amplifyApi, config.region);
+      this.amplifyApi = new AmplifyApi(this, "amplify-api", {
+        apiId: api.apiId,
+        model: { ...amplifyModelNames(config.amplifyTypename), ...config.amplifyModelNames },
+        location: { ...location, region: api.region },
+      });
+    }
+    // Every write goes one way: to the table, or through the API (never both).
+    const rows: RowWriteTarget = this.amplifyApi ?? this.table;
+    this.postConfirmation.addToRolePolicy(...rows.grantWrites("create"));
 
     const trigger = { functionName: this.postConfirmation.function.functionName, functionArn: this.postConfirmation.function.arn };
     if (config.userPool.existing) {
@@ -86,6 +101,7 @@ export class UserSync extends Construct {
       ...functionOptions,
       worker: reconcileWorkerSpec(config, this.userPoolId),
       table: this.table,
+      rows,
       userPool,
       names: { stateMachine: names.reconcileStateMachine, stateMachineRole: names.reconcileStateMachineRole, schedule: names.reconcileSchedule, schedulerRole: names.reconcileSchedulerRole, scratchTable: names.scratchTable },
       location,
@@ -99,6 +115,7 @@ export class UserSync extends Construct {
         ...functionOptions,
         fn: userEventsSpec(config, this.userPoolId),
         table: this.table,
+        rows,
         userPool,
         names: { rule: names.userEventsRule, deadLetterQueue: names.userEventsDeadLetterQueue },
         rowsAtInvite: config.rowsAtInvite,

@@ -2,6 +2,8 @@ import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { Construct } from "constructs";
 import { kmsThroughDynamoDB, type PolicyStatement } from "./service-role";
 import type { UsersTableSpec } from "./specs";
+import type { RowWriteTarget } from "./amplify-api";
+import type { RowWrite } from "../core/user-events/deletion";
 
 /** What a function does with user rows; each maps to the exact DynamoDB actions it needs. */
 export type TableAccess = "describe" | "create" | "get" | "read" | "scan" | "update" | "delete";
@@ -27,7 +29,7 @@ export interface UsersTableProps {
  * (then only its ARN is known, built from name, region and account). Either
  * way it hands out the grants for each access.
  */
-export class UsersTable extends Construct {
+export class UsersTable extends Construct implements RowWriteTarget {
   /** The table resource; undefined for an existing table. */
   readonly table?: DynamodbTable;
   readonly tableName: string;
@@ -87,6 +89,11 @@ export class UsersTable extends Construct {
       },
       ...key,
     ];
+  }
+
+  /** Row writes are table accesses of the same names: PutItem, UpdateItem, DeleteItem. */
+  grantWrites(...writes: RowWrite[]): PolicyStatement[] {
+    return writes.length ? this.grant(...writes) : [];
   }
 
   /** Statements allowing exactly these accesses on this table (and its KMS key, only through DynamoDB). */

@@ -9,6 +9,8 @@
  */
 import { ListUsersCommand, type CognitoIdentityProviderClient, type ListUsersCommandOutput } from "@aws-sdk/client-cognito-identity-provider";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { AmplifyApiTarget } from "../function-env";
+import { rowWriterFor, type RowWriter } from "../row-writer";
 import { statusesWithRows } from "../row-fields";
 import type { RowMapping } from "../user-record";
 import { findOrphans, pruneOrphans, type PruneBackup } from "./orphans";
@@ -25,7 +27,11 @@ export const LIST_USERS_PAGE = 60;
 export interface ReconcileOptions extends RowMapping {
   /** Retries throttled calls itself (see core/clients.ts). */
   readonly cognito: Pick<CognitoIdentityProviderClient, "send">;
+  /** Reads rows (and writes them when no writer is given). */
   readonly dynamodb: Pick<DynamoDBClient, "send">;
+  /** Writes rows: the table or the app's AppSync API, one for every write. @default the table, unless `amplifyApi` names an API (then a writer must be given) */
+  readonly writer?: RowWriter;
+  readonly amplifyApi?: AmplifyApiTarget;
   readonly userPoolId: string;
   readonly tableName: string;
   /** Write and delete nothing. @default false */
@@ -96,6 +102,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   const report = newReport(options.userPoolId, options.tableName, Boolean(options.dryRun));
   const ctx: SyncContext = {
     ...options,
+    writer: options.writer ?? rowWriterFor(options, options),
     refresh: options.refresh ?? true,
     maxRetries: options.maxRetries ?? 8,
     writeConcurrency: options.writeConcurrency ?? 16,

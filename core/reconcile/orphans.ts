@@ -6,7 +6,7 @@
  * still what was backed up.
  */
 import { ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
-import { DeleteItemCommand, GetItemCommand, ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import { GetItemCommand, ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { layoutOf, keyNames, rowKey, subOfKey, type KeyLayout } from "../row-key";
 import { liveUserBySub, subFilter } from "../user-lookup";
@@ -193,28 +193,7 @@ export async function pruneOne(ctx: SyncContext, sub: string, backup: PruneBacku
     await backup.write({ tableName: ctx.tableName, deletedAt: new Date(ctx.now()).toISOString(), item });
     report.backup = backup.location;
     // Deletes exactly what was backed up: the row must be unchanged since it was read.
-    const names: Record<string, string> = { "#k": layout.partitionKey.name, "#u": "updatedAt", "#pool": "userPoolId" };
-    const values: Record<string, AttributeValue> = {};
-    const conditions = ["attribute_exists(#k)"];
-    if (item.updatedAt) {
-      values[":u"] = item.updatedAt;
-      conditions.push("#u = :u");
-    } else conditions.push("attribute_not_exists(#u)");
-    if (pool !== undefined) {
-      values[":pool"] = item.userPoolId;
-      conditions.push("#pool = :pool");
-    } else conditions.push("attribute_not_exists(#pool)");
-    await sendCounted(
-      ctx,
-      ctx.dynamodb,
-      new DeleteItemCommand({
-        TableName: ctx.tableName,
-        Key: key,
-        ConditionExpression: conditions.join(" AND "),
-        ExpressionAttributeNames: names,
-        ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
-      }),
-    );
+    if ((await ctx.writer.removeUnchanged(rowKey(layout, sub), unmarshall(item))) === "skipped") return;
     report.pruned++;
   } catch (err) {
     if (isConditionFailure(err)) return; // changed or gone since it was read: not deleted

@@ -9,9 +9,10 @@ import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { retriesOf } from "../clients";
 import { layoutOf, isWellFormedSub, rowKey, subOfKey } from "../row-key";
 import { inParallel } from "../in-parallel";
-import { buildUserRecord, cognitoUserOf, diffSyncOwned, isEmptyDiff, subOfUser, syncOwnedValues, syncReadFields, TOMBSTONE_FIELDS, type RowMapping } from "../user-record";
+import { buildUserRecord, cognitoUserOf, diffSyncOwned, isEmptyDiff, presentFields, subOfUser, syncOwnedValues, syncReadFields, TOMBSTONE_FIELDS, type RowMapping } from "../user-record";
 import { currentUser } from "../user-lookup";
-import { createUserRecordIfAbsent, projection, refreshUserRecord } from "../user-store";
+import type { RowWriter } from "../row-writer";
+import { projection } from "../user-store";
 import { backoffMs, type Sleep } from "./pacing";
 import type { ReconcileReport } from "./report";
 
@@ -20,7 +21,10 @@ const BATCH_GET_MAX = 100;
 
 export interface SyncContext extends RowMapping {
   readonly cognito: Pick<CognitoIdentityProviderClient, "send">;
+  /** Reads rows (the table, strongly consistent). */
   readonly dynamodb: Pick<DynamoDBClient, "send">;
+  /** Writes them: the table or the app's AppSync API, one for every write. */
+  readonly writer: RowWriter;
   readonly userPoolId: string;
   readonly tableName: string;
   readonly dryRun?: boolean;
@@ -82,7 +86,7 @@ async function storedRows(ctx: SyncContext, subs: string[]): Promise<{ rows: Map
       }),
     );
     for (const item of res.Responses?.[ctx.tableName] ?? []) {
-      const row = unmarshall(item);
+      const row = presentFields(unmarshall(item));
       const sub = subOfKey(layout, row);
       if (sub !== undefined) rows.set(sub, row);
     }
@@ -146,7 +150,7 @@ export async function syncUsers(ctx: SyncContext, users: readonly UserType[]): P
       const user = await stillThere(listed);
       if (!user) return;
       const record = buildUserRecord(cognitoUserOf(user, ctx.userPoolId), { ...ctx, now: new Date(ctx.now()) });
-      const outcome = await createUserRecordIfAbsent(ctx.dynamodb, ctx.tableName, record, layout);
+      const outcome = await ctx.writer.create(record);
       // "exists": the trigger wrote it between our check and our put.
       if (outcome === "created") report.created++;
       else report.present++;
@@ -165,7 +169,7 @@ export async function syncUsers(ctx: SyncContext, users: readonly UserType[]): P
       if (isEmptyDiff(diff)) return;
       report.stale++;
       if (ctx.dryRun) return;
-      const outcome = await refreshUserRecord(ctx.dynamodb, ctx.tableName, rowKey(layout, sub), diff, {
+      const outcome = await ctx.writer.refresh(rowKey(layout, sub), diff, {
         now: new Date(ctx.now()),
         sourceModified: cognitoUser.lastModified,
         conflictDetection: Boolean(ctx.amplify?.conflictDetection),

@@ -16,6 +16,8 @@ import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import { statusesWithRows } from "../row-fields";
 import type { RowMapping } from "../user-record";
+import { rowWriterFor, type RowWriter } from "../row-writer";
+import type { AmplifyApiTarget } from "../function-env";
 import { BloomFilter } from "./bloom";
 import { earlierRunningExecution } from "./guard";
 import { pruneOne, pruneRefusal, scanRows, userExists } from "./orphans";
@@ -64,6 +66,8 @@ export interface StepInput {
 export interface WorkerSettings extends RowMapping {
   readonly userPoolId: string;
   readonly tableName: string;
+  /** Rows are written through the app's AppSync API. @default the table */
+  readonly amplifyApi?: AmplifyApiTarget;
   readonly scratchTableName: string;
   /** Cognito requests per second. */
   readonly rate: number;
@@ -79,6 +83,8 @@ export interface WorkerSettings extends RowMapping {
 export interface WorkerContext {
   readonly cognito: Pick<CognitoIdentityProviderClient, "send">;
   readonly dynamodb: Pick<DynamoDBClient, "send">;
+  /** Writes rows: the table or the app's AppSync API. @default the table, unless the settings name an API (then a writer must be given) */
+  readonly writer?: RowWriter;
   readonly sfn: Pick<SFNClient, "send">;
   readonly settings: WorkerSettings;
   /** The invocation's remaining time (Lambda's context). */
@@ -133,6 +139,7 @@ export async function step(input: StepInput, ctx: WorkerContext): Promise<RunSta
   const sync: SyncContext & { maxPrune?: number } = {
     cognito: ctx.cognito,
     dynamodb: ctx.dynamodb,
+    writer: ctx.writer ?? rowWriterFor(settings, ctx),
     userPoolId: settings.userPoolId,
     tableName: settings.tableName,
     attributeMap: settings.attributeMap,

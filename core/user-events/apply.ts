@@ -12,8 +12,10 @@ import { layoutOf, rowKey, subOfKey } from "../row-key";
 import { INVITED_FIELD, statusesWithRows } from "../row-fields";
 import { type OnUserDeleted } from "../function-settings";
 import { adminGetUser, currentUser, listUserBySub, liveUserBySub } from "../user-lookup";
-import { buildUserRecord, cognitoUserOf, diffSyncOwned, isEmptyDiff, personalFields, subOfUser, syncOwnedValues, syncReadFields, TOMBSTONE_FIELDS, type RowMapping } from "../user-record";
-import { createUserRecordIfAbsent, deleteUserRecord, eraseUserRecord, projection, refreshUserRecord } from "../user-store";
+import { buildUserRecord, cognitoUserOf, diffSyncOwned, isEmptyDiff, personalFields, presentFields, subOfUser, syncOwnedValues, syncReadFields, TOMBSTONE_FIELDS, type RowMapping } from "../user-record";
+import { rowWriterFor, type RowWriter } from "../row-writer";
+import type { AmplifyApiTarget } from "../function-env";
+import { projection } from "../user-store";
 import type { UserSignal } from "./cloudtrail";
 import { deletedRow } from "./deletion";
 
@@ -21,7 +23,11 @@ export { ON_USER_DELETED, type OnUserDeleted } from "../function-settings";
 
 export interface UserEventsContext extends RowMapping {
   readonly cognito: Pick<CognitoIdentityProviderClient, "send">;
+  /** Reads rows (the table, strongly consistent). */
   readonly dynamodb: Pick<DynamoDBClient, "send">;
+  /** Writes them: the table or the app's AppSync API, one for every write. @default the table, unless `amplifyApi` names an API (then a writer must be given) */
+  readonly writer?: RowWriter;
+  readonly amplifyApi?: AmplifyApiTarget;
   readonly userPoolId: string;
   readonly tableName: string;
   readonly onUserDeleted: OnUserDeleted;
@@ -66,7 +72,7 @@ async function findUser(ctx: UserEventsContext, signal: Pick<UserSignal, "sub" |
 /** The row's key, pool, sync-owned and tombstone fields (strongly consistent). */
 async function readRow(ctx: UserEventsContext, key: Record<string, string>): Promise<Record<string, any> | undefined> {
   const res = await ctx.dynamodb.send(new GetItemCommand({ TableName: ctx.tableName, Key: marshall(key), ConsistentRead: true, ...projection(syncReadFields(ctx)) }));
-  return res.Item ? unmarshall(res.Item) : undefined;
+  return res.Item ? presentFields(unmarshall(res.Item)) : undefined;
 }
 
 /** A row that settles a row-first event: in this pool, not a tombstone, not waiting for an invitation's answer. */
@@ -80,6 +86,7 @@ export async function applyUserEvent(ctx: UserEventsContext, signal: Pick<UserSi
   if (!signal.sub && !signal.username) return { outcome: "unidentified" };
   const now = ctx.now ?? (() => new Date());
   const layout = layoutOf(ctx);
+  const writer = ctx.writer ?? rowWriterFor(ctx, ctx);
 
   // Row-first: creation and sign-in events are frequent and the row is usually there;
   // Cognito's shared quotas are spent only when it is not.
@@ -106,13 +113,13 @@ export async function applyUserEvent(ctx: UserEventsContext, signal: Pick<UserSi
     const rowSub = subOfKey(layout, row);
     if (rowSub === undefined) return { outcome: "unknown-user", sub };
     user = await liveUserBySub(ctx.cognito, ctx.userPoolId, rowSub, row.username);
-    if (!user) return { outcome: await onDeleted(ctx, key, row, now()), sub };
+    if (!user) return { outcome: await onDeleted(ctx, writer, key, row, now()), sub };
   }
 
   const cognitoUser = cognitoUserOf(user, ctx.userPoolId);
   if (!row) {
     if (!statusesWithRows(ctx).has(user.UserStatus ?? "")) return { outcome: "no-row", sub };
-    const created = await createUserRecordIfAbsent(ctx.dynamodb, ctx.tableName, buildUserRecord(cognitoUser, { ...ctx, now: now() }), layout);
+    const created = await writer.create(buildUserRecord(cognitoUser, { ...ctx, now: now() }));
     if (created === "created") return { outcome: "created", sub };
     // The trigger wrote it meanwhile: refresh what it could not know (enabled, later changes).
     row = await readRow(ctx, key);
@@ -120,7 +127,7 @@ export async function applyUserEvent(ctx: UserEventsContext, signal: Pick<UserSi
   }
   const diff = diffSyncOwned(row, syncOwnedValues(cognitoUser, ctx), ctx);
   if (isEmptyDiff(diff)) return { outcome: "unchanged", sub };
-  const refreshed = await refreshUserRecord(ctx.dynamodb, ctx.tableName, key, diff, {
+  const refreshed = await writer.refresh(key, diff, {
     now: now(),
     sourceModified: cognitoUser.lastModified,
     conflictDetection: Boolean(ctx.amplify?.conflictDetection),
@@ -128,16 +135,16 @@ export async function applyUserEvent(ctx: UserEventsContext, signal: Pick<UserSi
   return { outcome: refreshed === "updated" ? "refreshed" : "superseded", sub };
 }
 
-async function onDeleted(ctx: UserEventsContext, key: Record<string, string>, row: Record<string, any>, now: Date): Promise<EventOutcome> {
+async function onDeleted(ctx: UserEventsContext, writer: RowWriter, key: Record<string, string>, row: Record<string, any>, now: Date): Promise<EventOutcome> {
   const conflictDetection = Boolean(ctx.amplify?.conflictDetection);
   const action = deletedRow(ctx.onUserDeleted, conflictDetection);
   if (action === "keep") return "kept";
-  if (action === "delete") return (await deleteUserRecord(ctx.dynamodb, ctx.tableName, key, ctx.userPoolId)) === "deleted" ? "deleted" : "superseded";
+  if (action === "delete") return (await writer.remove(key, ctx.userPoolId)) === "deleted" ? "deleted" : "superseded";
   // An erased row needs no second erasure (its deletedAt stays the first one's).
   const fields = personalFields(ctx).filter((f) => row[f] !== undefined);
   if (action === "erase" && row.deletedAt !== undefined && fields.length === 0) return "erased";
   const tombstone = action === "tombstone";
-  const outcome = await eraseUserRecord(ctx.dynamodb, ctx.tableName, key, fields, { now, userPoolId: ctx.userPoolId, conflictDetection, tombstone });
+  const outcome = await writer.erase(key, fields, { now, userPoolId: ctx.userPoolId, conflictDetection, tombstone });
   if (outcome !== "erased") return "superseded";
   return tombstone ? "deleted" : "erased";
 }

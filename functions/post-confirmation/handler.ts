@@ -9,7 +9,7 @@ import { readFunctionSettings, type FunctionSettings } from "../../core/function
 import { log } from "../../core/log";
 import { putMetrics } from "../../core/metrics";
 import { buildUserRecord } from "../../core/user-record";
-import { createUserRecordIfAbsent } from "../../core/user-store";
+import { functionRowWriter, type RowWriter } from "../../core/row-writer";
 
 /** Trigger sources that mean "this user is confirmed and needs a row". */
 export const HANDLED_TRIGGER_SOURCES = ["PostConfirmation_ConfirmSignUp", "PostConfirmation_ConfirmForgotPassword"];
@@ -21,6 +21,7 @@ const RESPONSE_MARGIN_MS = 300;
 const client = createDynamoDBClient(TRIGGER_CLIENT);
 
 let settings: FunctionSettings | undefined;
+let writer: RowWriter | undefined;
 
 /** How long this invocation may spend on DynamoDB. */
 export function writeBudgetMs(context: Pick<Context, "getRemainingTimeInMillis"> | undefined): number {
@@ -48,11 +49,13 @@ export async function handler(event: PostConfirmationTriggerEvent, context?: Con
   });
   try {
     settings ??= readFunctionSettings(process.env);
+    // An AppSync request is given the whole budget; the deadline below still ends the wait.
+    writer ??= functionRowWriter(settings, client, COGNITO_TRIGGER_BUDGET_MS - RESPONSE_MARGIN_MS);
     const record = buildUserRecord(
       { userName: event.userName, userPoolId: event.userPoolId, attributes: event.request?.userAttributes ?? {} },
       { ...settings, now: new Date() },
     );
-    const outcome = await Promise.race([createUserRecordIfAbsent(client, settings.tableName, record, settings.keyLayout), deadline]);
+    const outcome = await Promise.race([writer.create(record), deadline]);
     log("INFO", "user record written", { sub, triggerSource, outcome, latencyMs: elapsed() });
     putMetrics({ [outcome]: 1 });
     return event;
@@ -75,7 +78,7 @@ export async function handler(event: PostConfirmationTriggerEvent, context?: Con
 
 /** The outcome is unknown, not "nothing written": a conditional put may still land after we gave up. */
 export const deadlineMessage = (budgetMs: number) =>
-  `Users table did not answer within ${budgetMs} ms; whether the row was written is unknown (a late conditional write may still land): a retry or the next reconcile converges it`;
+  `${settings?.amplifyApi ? "The AppSync API" : "Users table"} did not answer within ${budgetMs} ms; whether the row was written is unknown (a late conditional write may still land): a retry or the next reconcile converges it`;
 
 class DeadlineError extends Error {
   name = "DeadlineError";

@@ -9,6 +9,7 @@ import { createCognitoClient, createDynamoDBClient, type ClientProfile } from ".
 import { readUserEventsSettings, type UserEventsSettings } from "../../core/function-env";
 import { log } from "../../core/log";
 import { putMetrics } from "../../core/metrics";
+import { functionRowWriter, type RowWriter } from "../../core/row-writer";
 import { applyUserEvent } from "../../core/user-events/apply";
 import { MalformedEvent, NotAUserEvent, parseUserEvent } from "../../core/user-events/cloudtrail";
 
@@ -18,10 +19,12 @@ const EVENT_CLIENT: ClientProfile = { connectionTimeoutMs: 1_000, requestTimeout
 const cognito = createCognitoClient(EVENT_CLIENT);
 const dynamodb = createDynamoDBClient(EVENT_CLIENT);
 let settings: UserEventsSettings | undefined;
+let writer: RowWriter | undefined;
 
 export async function handler(event: unknown): Promise<{ outcome: string }> {
   const started = performance.now();
   settings ??= readUserEventsSettings(process.env);
+  writer ??= functionRowWriter(settings, dynamodb);
   let signal;
   try {
     signal = parseUserEvent(event);
@@ -33,7 +36,7 @@ export async function handler(event: unknown): Promise<{ outcome: string }> {
     return { outcome: "ignored" };
   }
   try {
-    const { outcome, sub } = await applyUserEvent({ ...settings, cognito, dynamodb }, signal);
+    const { outcome, sub } = await applyUserEvent({ ...settings, cognito, dynamodb, writer }, signal);
     const latencyMs = Math.round(performance.now() - started);
     const fields = { sub, eventName: signal.eventName, eventId: signal.eventId, outcome, latencyMs };
     // Events of other pools and unknown users are expected in a shared account: quiet.

@@ -216,6 +216,32 @@ function tableProblems(config: Parsed, label: Label): string[] {
   return problems;
 }
 
+/** The API writer's needs: Amplify's model, its table (read), its key, and somewhere to apply the placeholders. */
+function amplifyApiProblems(config: Parsed, label: Label): string[] {
+  const problems: string[] = [];
+  if (!config.amplifyApi) {
+    for (const key of ["amplifyModelNames", "amplifyErasedValues"] as const) {
+      if (Object.keys(config[key]).length > 0) problems.push(`${label(key)}: set, but ${label("amplifyApi")} is not; it only applies to writes through the API: set amplifyApi or remove it`);
+    }
+    return problems;
+  }
+  if (!config.amplifyTypename) problems.push(`${label("amplifyApi")}: needs ${label("amplifyTypename")}, the model's type (e.g. User), to name its mutations`);
+  if (!config.amplifyConflictDetection) {
+    problems.push(`${label("amplifyApi")}: the API writer needs conflict detection on the API (DataStore's versioned data source) and ${label("amplifyConflictDetection")}: true; without it, leave amplifyApi unset and rows are written to the table`);
+  }
+  if (!config.table.existing) problems.push(`${label("amplifyApi")}: needs ${label("table.existing")}, the model's table behind the API (e.g. User-<apiId>-<env>), which the functions read; the stack creates no table for an API`);
+  const t = config.table;
+  if (t.partitionKey !== "id" || t.partitionKeyValue !== "{sub}" || t.sortKey) {
+    problems.push(`${label("amplifyApi")}: an Amplify model is keyed by id, which must be the user's sub: set ${label("table.partitionKey")} to id and ${label("table.partitionKeyValue")} to {sub}, with no sort key`);
+  }
+  const personal = new Set(["username", "email", ...Object.values(config.attributeMap), ...(config.amplifyOwnerField ? [config.amplifyOwnerField] : [])]);
+  for (const field of Object.keys(config.amplifyErasedValues)) {
+    if (!personal.has(field)) problems.push(`${label("amplifyErasedValues")}: ${shown(field)} is not a personal field sync writes (${[...personal].join(", ")}); remove it`);
+    else if (field === config.amplifyOwnerField) problems.push(`${label("amplifyErasedValues")}: ${shown(field)} is the owner field, which a deleted user's row keeps as the bare sub so the owner's devices receive the tombstone; remove it`);
+  }
+  return problems;
+}
+
 /** Every rule above, for settings that each passed their own schema. */
 export function crossProblems(config: Parsed, raw: Record<string, unknown>, label: Label, now: Date = new Date()): string[] {
   const problems: string[] = [];
@@ -225,7 +251,7 @@ export function crossProblems(config: Parsed, raw: Record<string, unknown>, labe
       if (backendSet(k)) problems.push(`${label(`backend.${k}`)}: set, but ${label("backend.bucket")} is not; set the bucket too or remove it`);
     }
   }
-  problems.push(...tableProblems(config, label));
+  problems.push(...tableProblems(config, label), ...amplifyApiProblems(config, label));
   if (config.fromAddress && !config.sesSourceArn) {
     problems.push(`${label("fromAddress")}: set, but ${label("sesSourceArn")} is not; Cognito sends from your own address only through SES`);
   }

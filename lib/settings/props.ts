@@ -63,6 +63,21 @@ export interface UserSyncSettings {
    */
   readonly amplifyConflictDetection?: boolean;
   /**
+   * Amplify mode: the app's AppSync API (its id, or its URL `https://<id>.appsync-api.<region>.amazonaws.com/graphql`). Every function then writes rows through the model's mutations (IAM-signed), so DataStore delta sync and subscriptions see them; needs `amplifyTypename`, `table.existing` (the model's table, which the functions read) and an `@auth` rule `{ allow: private, provider: iam }` (README: Amplify writers).
+   * @default - off: rows are written to the table
+   */
+  readonly amplifyApi?: string;
+  /**
+   * Amplify API writer: JSON object of the model's GraphQL names that differ from Amplify's defaults, any of `get`, `create`, `update`, `delete` (e.g. `{"get":"userById"}`).
+   * @default - Amplify's: get<T>, create<T>, update<T>, delete<T>
+   */
+  readonly amplifyModelNames?: Readonly<Record<string, string>>;
+  /**
+   * Amplify API writer: JSON object, required (`!`) personal field → the placeholder a deleted user's row holds instead (e.g. `{"email":"deleted@example.invalid"}`); other personal fields become null.
+   * @default {}
+   */
+  readonly amplifyErasedValues?: Readonly<Record<string, string>>;
+  /**
    * `archive`: the archive provider's `archive_file` zips the bundles; `asset`: cdktf zips them at synth (no archive provider needed, for air-gapped mirrors).
    * @default "archive"
    */
@@ -316,6 +331,18 @@ export interface UserSyncConfig {
    * Amplify mode: DataStore conflict detection is on: rows carry `_version` and `_lastChangedAt`, and deletes are tombstones (`_deleted`, `_ttl`).
    */
   readonly amplifyConflictDetection: boolean;
+  /**
+   * Amplify mode: the app's AppSync API (its id, or its URL `https://<id>.appsync-api.<region>.amazonaws.com/graphql`). Every function then writes rows through the model's mutations (IAM-signed), so DataStore delta sync and subscriptions see them; needs `amplifyTypename`, `table.existing` (the model's table, which the functions read) and an `@auth` rule `{ allow: private, provider: iam }` (README: Amplify writers).
+   */
+  readonly amplifyApi?: string;
+  /**
+   * Amplify API writer: JSON object of the model's GraphQL names that differ from Amplify's defaults, any of `get`, `create`, `update`, `delete` (e.g. `{"get":"userById"}`).
+   */
+  readonly amplifyModelNames: Readonly<Record<string, string>>;
+  /**
+   * Amplify API writer: JSON object, required (`!`) personal field → the placeholder a deleted user's row holds instead (e.g. `{"email":"deleted@example.invalid"}`); other personal fields become null.
+   */
+  readonly amplifyErasedValues: Readonly<Record<string, string>>;
   /**
    * `archive`: the archive provider's `archive_file` zips the bundles; `asset`: cdktf zips them at synth (no archive provider needed, for air-gapped mirrors).
    */

@@ -3,7 +3,8 @@
  * deployed by the stack and run by the sandbox, and the row mapping they share.
  */
 import { COGNITO_TRIGGER_BUDGET_MS } from "../../core/function-settings";
-import { functionEnvironment, reconcileWorkerEnvironment, userEventsEnvironment } from "../../core/function-env";
+import { appSyncApiAddress } from "../../core/appsync-address";
+import { functionEnvironment, reconcileWorkerEnvironment, userEventsEnvironment, type AmplifyApiTarget, type FunctionSettings } from "../../core/function-env";
 import type { RowMapping } from "../../core/user-record";
 import { resourceNames, type FunctionNames } from "../names";
 import { keyLayoutOf } from "../settings/load";
@@ -27,6 +28,15 @@ export function rowMapping(config: UserSyncConfig): RowMapping {
   };
 }
 
+/** The app's AppSync API the functions write through, from the amplifyApi settings; undefined: the table. */
+export function amplifyApiTarget(config: UserSyncConfig): AmplifyApiTarget | undefined {
+  if (!config.amplifyApi) return undefined;
+  return { url: appSyncApiAddress(config.amplifyApi, config.region).url, modelNames: config.amplifyModelNames, erasedValues: config.amplifyErasedValues };
+}
+
+/** What every function reads: the table, how rows are made, and where they are written. */
+const functionSettings = (config: UserSyncConfig): FunctionSettings => ({ tableName: usersTableSpec(config).tableName, ...rowMapping(config), amplifyApi: amplifyApiTarget(config) });
+
 /** A function as both the stack deploys it and the sandbox runs it. */
 export interface FunctionSpec {
   /** Its directory under `functions/`. */
@@ -42,7 +52,7 @@ export function postConfirmationSpec(config: UserSyncConfig): FunctionSpec {
   return {
     entry: "post-confirmation",
     names: names.postConfirmation,
-    environment: functionEnvironment({ tableName: usersTableSpec(config).tableName, ...rowMapping(config) }),
+    environment: functionEnvironment(functionSettings(config)),
     timeoutSeconds: COGNITO_TRIGGER_BUDGET_MS / 1000,
     memoryMb: config.functionMemoryMb,
   };
@@ -53,7 +63,7 @@ export function userEventsSpec(config: UserSyncConfig, userPoolId: string): Func
   return {
     entry: "user-events",
     names: resourceNames(config).userEvents,
-    environment: userEventsEnvironment({ tableName: usersTableSpec(config).tableName, ...rowMapping(config), userPoolId, onUserDeleted: config.onUserDeleted }),
+    environment: userEventsEnvironment({ ...functionSettings(config), userPoolId, onUserDeleted: config.onUserDeleted }),
     // Two Cognito reads and two DynamoDB calls, each with its own timeouts and retries.
     timeoutSeconds: 30,
     memoryMb: config.functionMemoryMb,
@@ -70,8 +80,7 @@ export function reconcileWorkerSpec(config: UserSyncConfig, userPoolId: string):
     entry: "reconcile",
     names: names.reconcileWorker,
     environment: reconcileWorkerEnvironment({
-      tableName: usersTableSpec(config).tableName,
-      ...rowMapping(config),
+      ...functionSettings(config),
       userPoolId,
       scratchTableName: names.scratchTable,
       rate: config.reconcileRate,

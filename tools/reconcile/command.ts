@@ -62,22 +62,23 @@ async function withDefaults(flags: ReconcileFlags): Promise<ReconcileFlags & { p
 /** The rows' mapping: this repository's config, or (installed) what the deployed function runs with. */
 async function mappingFor(flags: { functionName?: string; region: string; problem?: string }) {
   if (!PACKAGED) {
-    const [{ loadConfig }, { rowMapping }, { layoutIsDistinctive }] = await Promise.all([import("../../lib/settings"), import("../../lib/specs"), import("../../core/row-key")]);
+    const [{ loadConfig }, { rowMapping, amplifyApiTarget }, { layoutIsDistinctive }] = await Promise.all([import("../../lib/settings"), import("../../lib/specs"), import("../../core/row-key")]);
     const config = loadConfig();
-    return { ...rowMapping(config), userRowsAmbiguous: config.table.shared && !layoutIsDistinctive(rowMapping(config).keyLayout!) };
+    return { ...rowMapping(config), amplifyApi: amplifyApiTarget(config), userRowsAmbiguous: config.table.shared && !layoutIsDistinctive(rowMapping(config).keyLayout!) };
   }
   if (!flags.functionName) {
     throw new UsageError(`--function-name is required: reconcile writes rows as your UserSync does, and reads how from its PostConfirmation function's settings (${outputHint("function_name", flags.problem)})`);
   }
-  const { attributeMap, keyLayout, amplify, rowsAtInvite } = await deployedMapping(flags.functionName, flags.region);
-  return { attributeMap, keyLayout, amplify, rowsAtInvite };
+  const { attributeMap, keyLayout, amplify, rowsAtInvite, amplifyApi } = await deployedMapping(flags.functionName, flags.region);
+  return { attributeMap, keyLayout, amplify, rowsAtInvite, amplifyApi };
 }
 
 async function runReconcile(given: ReconcileFlags): Promise<number> {
   const flags = await withDefaults(given);
   const { userPoolId, table } = checkRequired(flags, flags.problem);
-  const [{ createCognitoClient, createDynamoDBClient }, { reconcile, ReconcileError }, { reportFailed }, format, { backupFile }, { checkCredentials, TOOL_CLIENT, watched }] = await Promise.all([
+  const [{ createCognitoClient, createDynamoDBClient }, { rowWriterFor }, { reconcile, ReconcileError }, { reportFailed }, format, { backupFile }, { checkCredentials, TOOL_CLIENT, watched }] = await Promise.all([
     import("../../core/clients"),
+    import("../../core/row-writer"),
     import("../../core/reconcile/engine"),
     import("../../core/reconcile/report"),
     import("./format"),
@@ -90,6 +91,8 @@ async function runReconcile(given: ReconcileFlags): Promise<number> {
   // Standard endpoint variables (AWS_ENDPOINT_URL_*) reach local stand-ins.
   const cognito = watched(createCognitoClient(TOOL_CLIENT, { region }), { name: "Cognito", env: "COGNITO_IDENTITY_PROVIDER", region });
   const dynamodb = watched(createDynamoDBClient(TOOL_CLIENT, { region }), { name: "DynamoDB", env: "DYNAMODB", region });
+  // Rows are written the way the functions write them: the table, or the app's AppSync API (signed with these credentials).
+  const writer = rowWriterFor({ tableName: table, ...mapping }, { dynamodb, credentials: dynamodb.config.credentials, region });
   const backup = flags.pruneOrphans && !flags.dryRun ? backupFile(flags.backupFile ?? defaultBackupFile(table, new Date())) : undefined;
 
   // First signal: finish what is in flight and report. Second: abort it. The deadline aborts too.
@@ -115,6 +118,7 @@ async function runReconcile(given: ReconcileFlags): Promise<number> {
     const report = await reconcile({
       cognito,
       dynamodb,
+      writer,
       userPoolId,
       tableName: table,
       ...mapping,

@@ -15,7 +15,7 @@
  * AppSync's own fields (`_version`, `_lastChangedAt`, `_deleted`, `_ttl`,
  * `__typename`) are never sent: AppSync keeps them.
  */
-import type { AppSyncClient, GraphQLError, GraphQLResponse } from "./graphql-client";
+import type { AppSyncClient, GraphQLError, GraphQLResponse } from "./appsync-client";
 
 /** The model's GraphQL names; Amplify's defaults come from amplifyModelNames. */
 export interface AppSyncModelNames {
@@ -54,6 +54,7 @@ export interface AppSyncUserWriterOptions {
 /** AppSync's own bookkeeping: never in an input. */
 const APPSYNC_FIELDS = new Set(["__typename", "_version", "_lastChangedAt", "_deleted", "_ttl", "createdAt", "updatedAt"]);
 const STAMP = "cognitoModifiedAt";
+const ERASED = "deletedAt";
 
 /** An answer the writer cannot act on (authorization, validation): fails the call, so the function's retry and alarms see it. */
 export class AppSyncWriteError extends Error {
@@ -79,7 +80,7 @@ export class AppSyncUserWriter {
     private readonly client: Pick<AppSyncClient, "request">,
     private readonly options: AppSyncUserWriterOptions,
   ) {
-    this.selection = ["id", "_version", "_deleted", STAMP, ...options.fields.filter((f) => f !== "id" && f !== STAMP)].join(" ");
+    this.selection = [...new Set(["id", "_version", "_deleted", STAMP, ERASED, "updatedAt", ...options.fields])].join(" ");
     this.maxAttempts = options.maxAttempts ?? 4;
   }
 
@@ -103,38 +104,73 @@ export class AppSyncUserWriter {
 
   /**
    * Sets `set` and clears `remove` on the row, as of Cognito's `sourceModified`:
-   * "skipped" when there is no row, it is a tombstone, or it holds newer Cognito data.
+   * "skipped" when there is no row, it is a tombstone or an erased row (unless
+   * the change lifts the erasure), or it holds newer Cognito data.
    */
   async refresh(id: string, change: { readonly set: Readonly<Record<string, unknown>>; readonly remove: readonly string[] }, sourceModified?: Date): Promise<"updated" | "skipped"> {
     const values: Record<string, unknown> = { ...change.set, ...Object.fromEntries(change.remove.map((f) => [f, null])) };
     for (const field of Object.keys(values)) if (APPSYNC_FIELDS.has(field)) delete values[field];
-    if (sourceModified) values[STAMP] = sourceModified.toISOString();
-    // Never older Cognito data: the row's stamp must be absent or not after this one.
-    const condition = sourceModified ? { or: [{ [STAMP]: { attributeExists: false } }, { [STAMP]: { le: sourceModified.toISOString() } }] } : undefined;
-    return this.update(id, values, condition);
+    const conditions: unknown[] = [];
+    // An erased row stays erased: only a refresh decided on it (Cognito says the user lives) lifts it.
+    if (!change.remove.includes(ERASED)) conditions.push({ [ERASED]: { attributeExists: false } });
+    if (sourceModified) {
+      values[STAMP] = sourceModified.toISOString();
+      // Never older Cognito data: the row's stamp must be absent or not after this one.
+      conditions.push({ or: [{ [STAMP]: { attributeExists: false } }, { [STAMP]: { le: sourceModified.toISOString() } }] });
+    }
+    return this.update(id, values, conditions.length > 1 ? { and: conditions } : conditions[0]);
   }
 
   /**
    * A deleted user's row: personal fields cleared (or replaced where the
-   * schema requires a value), then `deleteUser`, AppSync's tombstone. Both
-   * steps are idempotent, so a retried event finishes what a failed one began.
+   * schema requires a value), `deletedAt` and `enabled: false` set; with
+   * `tombstone`, then `deleteUser`, AppSync's soft delete that DataStore
+   * clients receive. Only a row of `userPoolId` is touched. Both steps are
+   * idempotent, so a retried event finishes what a failed one began.
    */
-  async erase(id: string, personalFields: readonly string[], now: Date): Promise<"erased" | "skipped"> {
+  async erase(id: string, personalFields: readonly string[], options: { readonly now: Date; readonly userPoolId: string; readonly tombstone: boolean }): Promise<"erased" | "skipped"> {
     const erased = this.options.erasedValues ?? {};
     const values: Record<string, unknown> = Object.fromEntries(personalFields.map((f) => [f, f === this.options.ownerField ? id : Object.hasOwn(erased, f) ? erased[f] : null]));
-    values.deletedAt = now.toISOString();
+    values[ERASED] = options.now.toISOString();
     values.enabled = false;
-    const cleared = await this.update(id, values, undefined, { keepDeletedAt: true });
+    const ofPool = { userPoolId: { eq: options.userPoolId } };
+    const cleared = await this.update(id, values, ofPool, { keepDeletedAt: true });
     if (cleared === "skipped") return "skipped";
+    if (!options.tombstone) return "erased";
+    const outcome = await this.remove(id, ofPool);
+    // Gone meanwhile (another delete got there first) is the same end.
+    return outcome === "deleted" || outcome === "gone" ? "erased" : "skipped";
+  }
+
+  /**
+   * `deleteUser` of exactly the row that was read: its `_version`, and
+   * `updatedAt` unchanged ("skipped" otherwise). For a prune, which backed
+   * that very row up first.
+   */
+  async removeUnchanged(id: string, read: { readonly _version?: number; readonly updatedAt?: string }): Promise<"deleted" | "skipped"> {
+    const condition = read.updatedAt === undefined ? { updatedAt: { attributeExists: false } } : { updatedAt: { eq: read.updatedAt } };
+    const outcome = await this.remove(id, condition, read._version);
+    return outcome === "deleted" ? "deleted" : "skipped";
+  }
+
+  /** deleteUser on the version just read (or the one given); a conflict is read again and retried only when no version was given. */
+  private async remove(id: string, condition: unknown, version?: number): Promise<"deleted" | "gone" | "skipped"> {
     const { delete: remove, typename } = this.options.model;
     for (let attempt = 1; ; attempt++) {
       const row = await this.read(id);
-      if (!row || row._deleted) return "erased";
-      const res = await this.client.request<Record<string, Row | null>>(`mutation Delete${typename}($input: Delete${typename}Input!) { ${remove}(input: $input) { id _version _deleted } }`, {
-        input: { id, _version: row._version },
-      });
-      if (!res.errors?.length) return "erased";
-      if (!(res.errors.some(isConflict) && attempt < this.maxAttempts)) this.failOn(res, `deleting ${typename} ${id}`);
+      if (!row || row._deleted) return "gone";
+      if (version !== undefined && row._version !== version) return "skipped";
+      const res = await this.client.request<Record<string, Row | null>>(
+        `mutation Delete${typename}($input: Delete${typename}Input!, $condition: Model${typename}ConditionInput) { ${remove}(input: $input, condition: $condition) { id _version _deleted } }`,
+        { input: { id, _version: row._version }, condition },
+      );
+      const errors = res.errors ?? [];
+      if (!errors.length) return "deleted";
+      if (errors.some(isConditionFailure)) return "skipped";
+      if (!errors.some(isConflict)) this.failOn(res, `deleting ${typename} ${id}`);
+      // The row changed since the given version was read: not that row any more.
+      if (version !== undefined) return "skipped";
+      if (attempt >= this.maxAttempts) throw new AppSyncWriteError(`${remove} of ${id} did not land after ${attempt} tries (a conflict each time)`, errors);
     }
   }
 
@@ -145,7 +181,7 @@ export class AppSyncUserWriter {
       const row = await this.read(id);
       if (!row || row._deleted) return "skipped";
       // An erasure keeps the first erasure's time.
-      const input = { ...values, ...(options.keepDeletedAt && row.deletedAt ? { deletedAt: row.deletedAt } : {}), id, _version: row._version };
+      const input = { ...values, ...(options.keepDeletedAt && row[ERASED] ? { [ERASED]: row[ERASED] } : {}), id, _version: row._version };
       const res: GraphQLResponse<Record<string, Row | null>> = await this.client.request(
         `mutation Update${typename}($input: Update${typename}Input!, $condition: Model${typename}ConditionInput) { ${update}(input: $input, condition: $condition) { ${this.selection} } }`,
         { input, condition },
