@@ -12,23 +12,9 @@ import { amplifyModelNames, AppSyncUserWriter } from "../core/appsync-writer";
 import { LOCAL_CREDENTIALS, localDynamoDBClient } from "../tools/local/clients";
 import { startLocalAppSync, type LocalAppSync } from "../tools/local/stand-ins/appsync/local-appsync";
 import { startLocalDynamoDB, type LocalDynamoDB } from "../tools/local/stand-ins/dynamodb";
+import WebSocket from "ws";
+import { asUser, eventually, ownerToken, subscribe, SYNC_USERS, USER_SCHEMA } from "./helpers/appsync";
 
-/** Mapped fields are Cognito's: owners may read them, only the sync (IAM) and Admins write them. */
-const COGNITO_OWNED = `@auth(rules: [{ allow: owner, operations: [read] }, { allow: groups, groups: ["Admin"] }, { allow: private, provider: iam }])`;
-const SCHEMA = `
-type User @model @auth(rules: [{ allow: owner, operations: [read, update] }, { allow: groups, groups: ["Admin"] }, { allow: private, provider: iam }]) {
-  id: ID!
-  username: String ${COGNITO_OWNED}
-  email: AWSEmail! ${COGNITO_OWNED}
-  emailVerified: Boolean ${COGNITO_OWNED}
-  givenName: String ${COGNITO_OWNED}
-  userPoolId: String ${COGNITO_OWNED}
-  enabled: Boolean ${COGNITO_OWNED}
-  deletedAt: AWSDateTime ${COGNITO_OWNED}
-  cognitoModifiedAt: AWSDateTime ${COGNITO_OWNED}
-  owner: String ${COGNITO_OWNED}
-  bio: String
-}`;
 const FIELDS = ["username", "email", "emailVerified", "givenName", "userPoolId", "enabled", "deletedAt", "owner"];
 const PERSONAL = ["username", "email", "emailVerified", "givenName", "owner"];
 const POOL = "us-east-1_AppSync01";
@@ -51,24 +37,15 @@ afterAll(async () => {
 });
 
 async function api(conflictHandler: "AUTOMERGE" | "OPTIMISTIC_CONCURRENCY") {
-  const started = await startLocalAppSync({ schema: SCHEMA, dynamodbEndpoint: db.endpoint, apiId: `api${conflictHandler.toLowerCase().replace(/_/g, "")}`, conflictHandler, now: () => clock });
+  const started = await startLocalAppSync({ schema: USER_SCHEMA, dynamodbEndpoint: db.endpoint, apiId: `api${conflictHandler.toLowerCase().replace(/_/g, "")}`, conflictHandler, now: () => clock });
   apis.push(started);
   const iam = new AppSyncClient({ url: started.url, region: started.region, credentials: LOCAL_CREDENTIALS });
   return { api: started, iam };
 }
 
-/** A user pool token as the app's client sends it (the local AppSync reads its claims; it checks no signature). */
-function ownerToken(sub: string, username: string): string {
-  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
-  return `${part({ alg: "none" })}.${part({ iss: `https://cognito-idp.us-east-1.amazonaws.com/${POOL}`, sub, "cognito:username": username, token_use: "id" })}.x`;
-}
+const asOwner = <T>(appsync: LocalAppSync, sub: string, username: string, query: string, variables: Record<string, unknown>) => asUser<T>(appsync.url, ownerToken(POOL, sub, username), query, variables);
 
-async function asOwner<T>(appsync: LocalAppSync, sub: string, username: string, query: string, variables: Record<string, unknown>): Promise<{ data?: T; errors?: Array<{ message: string; errorType?: string }> }> {
-  const res = await fetch(appsync.url, { method: "POST", headers: { "content-type": "application/json", authorization: ownerToken(sub, username) }, body: JSON.stringify({ query, variables }) });
-  return (await res.json()) as { data?: T; errors?: Array<{ message: string; errorType?: string }> };
-}
-
-const SYNC = `query Sync($lastSync: AWSTimestamp) { syncUsers(lastSync: $lastSync) { items { id email givenName bio owner deletedAt _version _deleted } startedAt } }`;
+const SYNC = SYNC_USERS;
 
 const record = (sub: string, username: string, extra: Record<string, unknown> = {}) => ({
   id: sub,
@@ -113,6 +90,37 @@ describe.each(["AUTOMERGE", "OPTIMISTIC_CONCURRENCY"] as const)("with %s conflic
     expect(JSON.stringify(await sync(clock - 3_000))).not.toContain("ann@new.example.com");
     // The owner's devices still receive it: the owner field keeps the bare sub, which the owner rule accepts; the username is gone.
     expect(tombstone.owner).toBe(sub);
+  });
+
+  test("subscribers receive the create, the change and the tombstone as they happen", async () => {
+    const sub = `${handler.length}a1b2c3d-0000-4000-8000-000000000006`;
+    const fields = "id email givenName owner _version _deleted";
+    const admin = ownerToken(POOL, "0a1b2c3d-0000-4000-8000-0000000000ad", "root", ["Admin"]);
+    const owner = ownerToken(POOL, sub, "fay");
+    const watch = (token: string, args = "") =>
+      Promise.all(["onCreateUser", "onUpdateUser", "onDeleteUser"].map((field) => subscribe(appsync.realtimeUrl, token, `subscription { ${field}${args} { ${fields} } }`)));
+    const [adminSubs, ownerSubs, otherSubs] = await Promise.all([watch(admin), watch(owner, `(owner: "${sub}::fay")`), watch(ownerToken(POOL, "0a1b2c3d-0000-4000-8000-0000000000ee", "eve"))]);
+    const all = [...adminSubs, ...ownerSubs, ...otherSubs];
+    const mine = (s: (typeof all)[number]) => s.received.map((p) => Object.values(p.data ?? {})[0] as Record<string, any>).filter((item) => item?.id === sub);
+    try {
+      await writer.create(record(sub, "fay", { givenName: "Fay" }));
+      await writer.refresh(sub, { set: { email: "fay@new.example.com" }, remove: [] }, new Date(clock + 1_000));
+      await writer.erase(sub, PERSONAL, { now: new Date(clock + 2_000), userPoolId: POOL, tombstone: true });
+      await eventually(async () => (mine(adminSubs[2]).length ? true : undefined), "the Admin's onDeleteUser");
+      // An Admin sees everything: the create, the refresh, the erasure (placeholders only) and the tombstone.
+      expect(mine(adminSubs[0])).toEqual([expect.objectContaining({ email: "fay@example.com", givenName: "Fay", _version: 1 })]);
+      expect(mine(adminSubs[1]).map((u) => u.email)).toEqual(["fay@new.example.com", ERASED_EMAIL]);
+      expect(mine(adminSubs[2])).toEqual([expect.objectContaining({ _deleted: true, email: ERASED_EMAIL, givenName: null, owner: sub })]);
+      // The owner's subscriptions (owner argument `sub::username`) see their live row change; the
+      // erased row's owner is the bare sub, which their devices get in the next delta sync.
+      await eventually(async () => (mine(ownerSubs[1]).length ? true : undefined), "the owner's onUpdateUser");
+      expect(mine(ownerSubs[0]).map((u) => u.email)).toEqual(["fay@example.com"]);
+      expect(mine(ownerSubs[1]).map((u) => u.email)).toEqual(["fay@new.example.com"]);
+      // Another user's subscriptions (the owner rule as a runtime filter) see none of it.
+      expect(otherSubs.flatMap(mine)).toEqual([]);
+    } finally {
+      await Promise.all(all.map((s) => s.close()));
+    }
   });
 
   test("a row written straight to the table never reaches a delta sync (the direct writer's limit)", async () => {
@@ -176,4 +184,18 @@ describe.each(["AUTOMERGE", "OPTIMISTIC_CONCURRENCY"] as const)("with %s conflic
     expect(await writer.refresh("0a1b2c3d-0000-4000-8000-00000000ffff", { set: { givenName: "X" }, remove: [] })).toBe("skipped");
     expect((await iam.request<any>(`query { getUser(id: "0a1b2c3d-0000-4000-8000-00000000ffff") { id } }`, {})).data.getUser).toBeNull();
   });
+});
+
+test("the local AppSync's real-time endpoint refuses a web page (foreign Origin) and a foreign Host, like every sandbox server", async () => {
+  const appsync = await startLocalAppSync({ schema: USER_SCHEMA, dynamodbEndpoint: db.endpoint, apiId: "apiguard" });
+  apis.push(appsync);
+  const opened = (options: WebSocket.ClientOptions) =>
+    new Promise<string>((resolve) => {
+      const socket = new WebSocket(`${appsync.realtimeUrl}?header=e30=&payload=e30=`, "graphql-ws", options);
+      socket.once("open", () => (socket.close(), resolve("open")));
+      socket.once("error", () => resolve("refused"));
+    });
+  expect(await opened({ origin: "https://evil.example" })).toBe("refused");
+  expect(await opened({ headers: { host: "evil.example" } })).toBe("refused");
+  expect(await opened({})).toBe("open");
 });

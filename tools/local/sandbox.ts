@@ -26,6 +26,10 @@ import { COGNITO_LOCAL_PLACE, localFunctionArn, startLambdaRunner, type LambdaRu
 import { createScratchTableInput, ensureUserPool, ensureUsersTable } from "./resources";
 import { createTable } from "./stand-ins/dynamodb";
 import { startLocalStepFunctions, type LocalStepFunctions } from "./stand-ins/stepfunctions";
+import { startLocalAppSync, type LocalAppSync } from "./stand-ins/appsync/local-appsync";
+import type { ConflictHandler } from "./stand-ins/appsync/amplify-transform";
+import { appSyncApiAddress } from "../../core/appsync-address";
+import { FUNCTION_ENV } from "../../core/function-settings";
 
 /** Default state folder (git-ignored). */
 export const DEFAULT_STATE_DIR = resolve(__dirname, "../../.local/sandbox");
@@ -47,6 +51,13 @@ export interface SandboxOptions {
   readonly host?: string;
   /** Each line a function logs. @default collected only */
   readonly onFunctionLog?: (functionName: string, line: string) => void;
+  /**
+   * The app's Amplify model schema, for a config with `amplifyApi`: a local
+   * AppSync runs Amplify's resolvers for it and the functions write through it.
+   */
+  readonly amplifySchema?: string;
+  /** The local AppSync's conflict handler. @default AUTOMERGE (Amplify's default) */
+  readonly amplifyConflictHandler?: ConflictHandler;
 }
 
 export interface Sandbox {
@@ -60,6 +71,8 @@ export interface Sandbox {
   readonly cognito: LocalCognito;
   readonly lambda: LambdaRunner;
   readonly stepfunctions: LocalStepFunctions;
+  /** The local AppSync rows are written through (config `amplifyApi`). */
+  readonly appsync?: LocalAppSync;
   /** The user-events function's name (undefined when userEvents is off). */
   readonly userEventsFunctionName?: string;
   /** CloudTrail + EventBridge for the user-events function; clients' Cognito endpoint (undefined when userEvents is off). */
@@ -117,8 +130,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
     started.push(dynamodb);
 
+    // Amplify's API writer: the functions write through a local AppSync serving the app's schema.
+    const appsync = config.amplifyApi ? await startAmplifyApi(config, dynamodb.endpoint, options) : undefined;
+    if (appsync) started.push(appsync);
+    const dataEndpoints = { AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint, ...(appsync ? { [FUNCTION_ENV.amplifyApiUrl]: appsync.url } : {}) };
+
     const lambda = await startLambdaRunner({
-      functions: functions.map((fn) => local(fn, { AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint })),
+      functions: functions.map((fn) => local(fn, dataEndpoints)),
       port: options.ports?.lambda ?? 0,
       host,
       onLog: options.onFunctionLog,
@@ -160,7 +178,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     started.push(stepfunctions);
     await lambda.add(
       local(worker, {
-        AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+        ...dataEndpoints,
         AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint,
         AWS_ENDPOINT_URL_SFN: stepfunctions.endpoint,
       }),
@@ -170,7 +188,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     let tap: EventTap | undefined;
     if (config.userEvents) {
       const events = userEventsSpec(config, ids.userPoolId);
-      await lambda.add(local(events, { AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint, AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint }));
+      await lambda.add(local(events, { ...dataEndpoints, AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint }));
       tap = await startEventTap({
         cognitoEndpoint: cognito.endpoint,
         lambdaEndpoint: lambda.endpoint,
@@ -195,6 +213,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       cognito,
       lambda,
       stepfunctions,
+      appsync,
       stateMachineArn,
       endpointEnv: localAwsEnv({
         AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
@@ -212,4 +231,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
     throw err;
   }
+}
+
+/** The local AppSync for `amplifyApi`: the app's schema, Amplify's resolvers, the model's table where table.existing says. */
+async function startAmplifyApi(config: UserSyncConfig, dynamodbEndpoint: string, options: SandboxOptions): Promise<LocalAppSync> {
+  if (!options.amplifySchema) {
+    throw new Error("amplifyApi is set: the sandbox needs the app's model schema to play its AppSync API (--amplify-schema <schema.graphql>)");
+  }
+  const { apiId } = appSyncApiAddress(config.amplifyApi!, config.region);
+  const appsync = await startLocalAppSync({ schema: options.amplifySchema, dynamodbEndpoint, apiId, conflictHandler: options.amplifyConflictHandler });
+  const modelTable = appsync.tables[config.amplifyTypename ?? ""];
+  if (modelTable !== config.table.existing) {
+    await appsync.stop();
+    throw new Error(
+      `table.existing is ${JSON.stringify(config.table.existing)}, but the schema's ${config.amplifyTypename} model is in ${JSON.stringify(modelTable)} (Amplify's <Model>-<apiId>-<env>): set table.existing to it`,
+    );
+  }
+  return appsync;
 }

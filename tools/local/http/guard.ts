@@ -60,6 +60,14 @@ function refuse(res: ServerResponse, status: number, message: string): true {
   return true;
 }
 
+/** Why a WebSocket upgrade must not be served (browsers open sockets cross-origin without asking): a foreign Host or Origin. */
+export function upgradeRefusal(req: IncomingMessage, hosts: ReadonlySet<string>): string | undefined {
+  if (!hosts.has(hostName(req.headers.host))) return `Host ${JSON.stringify(req.headers.host ?? "")} is not served here`;
+  const origin = req.headers.origin;
+  if (origin !== undefined && !isLoopback(originHost(origin) ?? "")) return `Origin ${JSON.stringify(origin)} is refused`;
+  return undefined;
+}
+
 /** Answers and returns true when the request must not be served (403 foreign Host or Origin, 415 a body type a page can send). */
 export function refuseUnsafe(req: IncomingMessage, res: ServerResponse, options: GuardOptions): boolean {
   if (!options.hosts.has(hostName(req.headers.host))) {

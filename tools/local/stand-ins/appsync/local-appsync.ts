@@ -19,6 +19,7 @@ import { listen } from "../../http/listen";
 import { createTable } from "../dynamodb";
 import { transformAmplifyApi, type ConflictHandler, type TransformedApi } from "./amplify-transform";
 import { VersionedDynamoDBDataLoader } from "./versioned-dynamodb";
+import { attachRealtime, filterDeliveries, REALTIME_SUBSCRIPTION_PATH, supportSubscriptionFilters } from "./subscriptions";
 
 const VERSIONED = "AMAZON_DYNAMODB_VERSIONED";
 const REGION = "us-east-1";
@@ -42,6 +43,8 @@ export interface LocalAppSyncOptions {
 export interface LocalAppSync {
   /** The GraphQL endpoint (`…/graphql`). */
   readonly url: string;
+  /** Subscriptions, in AppSync's real-time protocol (`…/graphql/realtime`). */
+  readonly realtimeUrl: string;
   readonly apiId: string;
   readonly region: string;
   /** Each model's table name, by type name. */
@@ -106,6 +109,7 @@ export async function startLocalAppSync(options: LocalAppSyncOptions): Promise<L
     addDataLoader(VERSIONED as any, VersionedDynamoDBDataLoader as any);
     widenTimestamp();
     keepConditionValues();
+    supportSubscriptionFilters();
     loaderRegistered = true;
   }
 
@@ -165,17 +169,27 @@ export async function startLocalAppSync(options: LocalAppSyncOptions): Promise<L
   // The simulator's own server listens on every interface: serve its request handler on loopback instead.
   const app = (simulator as any)._server._operationServer.app;
   const host = "127.0.0.1";
-  const server = createServer(guarded({ hosts: allowedHosts(host), bodyTypes: ["application/json"] }, app));
+  const hosts = allowedHosts(host);
+  const server = createServer(guarded({ hosts, bodyTypes: ["application/json"] }, app));
+  // Subscriptions: AppSync's real-time protocol (`/graphql/realtime`) on the same server, with its filters.
+  filterDeliveries(simulator);
+  const realtime = attachRealtime(server, simulator, hosts);
   const port = await listen(server, options.port ?? 0, host, "local AppSync");
   const tables = Object.fromEntries(api.dataSources.filter((d) => d.tableName).map((d) => [d.name.replace(/Table$/, ""), d.tableName!]));
   return {
     url: `http://${host}:${port}/graphql`,
+    realtimeUrl: `ws://${host}:${port}${REALTIME_SUBSCRIPTION_PATH}`,
     apiId,
     region: REGION,
     tables,
     deltaTable: api.tables.find((t) => t.name.startsWith("AmplifyDataStore-"))?.name ?? "",
     api,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop: async () => {
+      await realtime.stop();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
   };
 }
 
