@@ -216,6 +216,27 @@ describe("inside Cognito's 5 s budget", () => {
     }
   });
 
+  test("writing through an AppSync API that accepts connections but never answers: fails before Cognito gives up, naming the API", async () => {
+    const sockets: Socket[] = [];
+    const blackhole: Server = createServer((s) => void sockets.push(s));
+    await new Promise<void>((r) => blackhole.listen(0, "127.0.0.1", () => r()));
+    const port = (blackhole.address() as { port: number }).port;
+    const fn = await runner({ ...environment, AMPLIFY_TYPENAME: "User", AMPLIFY_API_URL: `http://127.0.0.1:${port}/graphql`, AWS_ENDPOINT_URL_DYNAMODB: db.endpoint });
+    try {
+      const { payload, functionError } = await fn.invoke(FN, uniqueEvent(9));
+      expect(functionError).toBe("Unhandled");
+      expect(payload.errorMessage).toMatch(/^The AppSync API did not answer within \d+ ms; whether the row was written is unknown/);
+      expect(payload.errorMessage).not.toMatch(/timed out after 5\.00 seconds/);
+      expect(sockets.length).toBeGreaterThan(0);
+      // Nothing reached the table: the API is the only writer.
+      expect(await getRow(uniqueEvent(9).request.userAttributes.sub)).toBeUndefined();
+    } finally {
+      await fn.stop();
+      sockets.forEach((s) => s.destroy());
+      blackhole.close();
+    }
+  });
+
   test("DynamoDB accepting connections but never answering: fails before Cognito gives up", async () => {
     const sockets: Socket[] = [];
     const blackhole: Server = createServer((s) => void sockets.push(s));

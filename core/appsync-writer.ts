@@ -129,47 +129,49 @@ export class AppSyncUserWriter {
    * idempotent, so a retried event finishes what a failed one began.
    */
   async erase(id: string, personalFields: readonly string[], options: { readonly now: Date; readonly userPoolId: string; readonly tombstone: boolean }): Promise<"erased" | "skipped"> {
+    return this.eraseIf(id, personalFields, options, { userPoolId: { eq: options.userPoolId } });
+  }
+
+  /**
+   * A prune: exactly the row that was read (its `_version`, and `updatedAt`
+   * and pool unchanged) is erased and becomes the tombstone; "skipped" when it
+   * changed since. The prune backed that very row up first.
+   */
+  async removeUnchanged(id: string, read: { readonly _version?: number; readonly updatedAt?: string; readonly userPoolId?: string }, personalFields: readonly string[], now: Date): Promise<"deleted" | "skipped"> {
+    const row = await this.read(id);
+    if (!row || row._deleted || (read._version !== undefined && row._version !== read._version)) return "skipped";
+    const same = (field: string, value: string | undefined) => (value === undefined ? { [field]: { attributeExists: false } } : { [field]: { eq: value } });
+    const outcome = await this.eraseIf(id, personalFields, { now, tombstone: true }, { and: [same("updatedAt", read.updatedAt), same("userPoolId", read.userPoolId)] });
+    return outcome === "erased" ? "deleted" : "skipped";
+  }
+
+  private async eraseIf(id: string, personalFields: readonly string[], options: { readonly now: Date; readonly tombstone: boolean }, condition: unknown): Promise<"erased" | "skipped"> {
     const erased = this.options.erasedValues ?? {};
     const values: Record<string, unknown> = Object.fromEntries(personalFields.map((f) => [f, f === this.options.ownerField ? id : Object.hasOwn(erased, f) ? erased[f] : null]));
     values[ERASED] = options.now.toISOString();
     values.enabled = false;
-    const ofPool = { userPoolId: { eq: options.userPoolId } };
-    const cleared = await this.update(id, values, ofPool, { keepDeletedAt: true });
+    const cleared = await this.update(id, values, condition, { keepDeletedAt: true });
     if (cleared === "skipped") return "skipped";
     if (!options.tombstone) return "erased";
-    const outcome = await this.remove(id, ofPool);
+    // The erasure just landed, and its condition held: the delete follows it, whatever it changed.
+    const outcome = await this.remove(id);
     // Gone meanwhile (another delete got there first) is the same end.
-    return outcome === "deleted" || outcome === "gone" ? "erased" : "skipped";
+    return outcome === "skipped" ? "skipped" : "erased";
   }
 
-  /**
-   * `deleteUser` of exactly the row that was read: its `_version`, and
-   * `updatedAt` unchanged ("skipped" otherwise). For a prune, which backed
-   * that very row up first.
-   */
-  async removeUnchanged(id: string, read: { readonly _version?: number; readonly updatedAt?: string }): Promise<"deleted" | "skipped"> {
-    const condition = read.updatedAt === undefined ? { updatedAt: { attributeExists: false } } : { updatedAt: { eq: read.updatedAt } };
-    const outcome = await this.remove(id, condition, read._version);
-    return outcome === "deleted" ? "deleted" : "skipped";
-  }
-
-  /** deleteUser on the version just read (or the one given); a conflict is read again and retried only when no version was given. */
-  private async remove(id: string, condition: unknown, version?: number): Promise<"deleted" | "gone" | "skipped"> {
+  /** deleteUser on the version just read; a conflict is read again and retried. */
+  private async remove(id: string): Promise<"deleted" | "gone" | "skipped"> {
     const { delete: remove, typename } = this.options.model;
     for (let attempt = 1; ; attempt++) {
       const row = await this.read(id);
       if (!row || row._deleted) return "gone";
-      if (version !== undefined && row._version !== version) return "skipped";
-      const res = await this.client.request<Record<string, Row | null>>(
-        `mutation Delete${typename}($input: Delete${typename}Input!, $condition: Model${typename}ConditionInput) { ${remove}(input: $input, condition: $condition) { id _version _deleted } }`,
-        { input: { id, _version: row._version }, condition },
-      );
+      const res = await this.client.request<Record<string, Row | null>>(`mutation Delete${typename}($input: Delete${typename}Input!) { ${remove}(input: $input) { id _version _deleted } }`, {
+        input: { id, _version: row._version },
+      });
       const errors = res.errors ?? [];
       if (!errors.length) return "deleted";
       if (errors.some(isConditionFailure)) return "skipped";
       if (!errors.some(isConflict)) this.failOn(res, `deleting ${typename} ${id}`);
-      // The row changed since the given version was read: not that row any more.
-      if (version !== undefined) return "skipped";
       if (attempt >= this.maxAttempts) throw new AppSyncWriteError(`${remove} of ${id} did not land after ${attempt} tries (a conflict each time)`, errors);
     }
   }

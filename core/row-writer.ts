@@ -12,7 +12,7 @@ import { regionOfUrl } from "./appsync-address";
 import { amplifyModelNames, AppSyncUserWriter } from "./appsync-writer";
 import type { FunctionSettings } from "./function-env";
 import { layoutOf, type KeyLayout } from "./row-key";
-import { syncOwnedFields, type RowDiff, type RowMapping, type UserRecord } from "./user-record";
+import { personalFields, syncOwnedFields, type RowDiff, type RowMapping, type UserRecord } from "./user-record";
 import { createUserRecordIfAbsent, deleteUnchangedRecord, deleteUserRecord, eraseUserRecord, refreshUserRecord, type EraseOptions, type RefreshOptions } from "./user-store";
 
 export type RowKey = Record<string, string>;
@@ -54,8 +54,8 @@ const idOf = (key: RowKey): string => {
 /** The fields an API write sends and reads back: the sync-owned ones AppSync does not keep itself. */
 export const apiFields = (mapping: RowMapping): string[] => syncOwnedFields(mapping).filter((f) => f !== "__typename");
 
-/** The app's AppSync API, through the model's mutations. */
-export function apiRowWriter(writer: AppSyncUserWriter): RowWriter {
+/** The app's AppSync API, through the model's mutations; a prune erases `personal` before the tombstone. */
+export function apiRowWriter(writer: AppSyncUserWriter, personal: readonly string[]): RowWriter {
   return {
     kind: "api",
     create: (record) => writer.create(record),
@@ -63,8 +63,10 @@ export function apiRowWriter(writer: AppSyncUserWriter): RowWriter {
     erase: (key, fields, options) => writer.erase(idOf(key), fields, { now: options.now, userPoolId: options.userPoolId, tombstone: Boolean(options.tombstone) }),
     // Without conflict detection deleteUser removes the item; with it, it is the tombstone.
     remove: async (key, userPoolId) => ((await writer.erase(idOf(key), [], { now: new Date(), userPoolId, tombstone: true })) === "erased" ? "deleted" : "skipped"),
-    removeUnchanged: (key, read) =>
-      writer.removeUnchanged(idOf(key), { _version: typeof read._version === "number" ? read._version : undefined, updatedAt: typeof read.updatedAt === "string" ? read.updatedAt : undefined }),
+    removeUnchanged: (key, read) => {
+      const text = (field: string) => (typeof read[field] === "string" ? (read[field] as string) : undefined);
+      return writer.removeUnchanged(idOf(key), { _version: typeof read._version === "number" ? read._version : undefined, updatedAt: text("updatedAt"), userPoolId: text("userPoolId") }, personal, new Date());
+    },
   };
 }
 
@@ -101,6 +103,6 @@ export function functionRowWriter(settings: FunctionSettings, dynamodb: DynamoDB
 
 /** The one writer of a function: the API when the settings name one, else the table. */
 export function rowWriterFor(settings: FunctionSettings, clients: RowWriterClients): RowWriter {
-  if (settings.amplifyApi) return apiRowWriter(appSyncUserWriter(settings, clients));
+  if (settings.amplifyApi) return apiRowWriter(appSyncUserWriter(settings, clients), personalFields(settings));
   return tableRowWriter(clients.dynamodb, settings.tableName, layoutOf(settings));
 }

@@ -4,12 +4,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../lib/settings";
-import { startSandbox, type Sandbox } from "../../tools/local/sandbox";
+import { startSandbox, type Sandbox, type SandboxOptions } from "../../tools/local/sandbox";
 import { testBundleRoot } from "./synth";
 
 /** A sandbox on free ports with fresh in-memory state and the run's shared bundles, as tests need it. */
-export function startTestSandbox(env: Record<string, string> = {}): Promise<Sandbox> {
+export function startTestSandbox(env: Record<string, string> = {}, options: Pick<SandboxOptions, "amplifySchema" | "amplifyConflictHandler"> = {}): Promise<Sandbox> {
   return startSandbox({
+    ...options,
     config: loadConfig({ env: { USER_SYNC_STAGE: "e2e", ...env }, file: false, warn: () => undefined }),
     stateDir: mkdtempSync(join(tmpdir(), "user-sync-sandbox-")),
     bundleRoot: testBundleRoot(),
