@@ -158,7 +158,7 @@ export interface UserSyncSettings {
    */
   readonly rowsAtInvite?: boolean;
   /**
-   * A deleted user's row: `erase` removes every personal sync-owned field and sets `deletedAt` (key and app fields stay), `delete` removes the row (a soft delete under Amplify conflict detection), `keep` leaves it.
+   * A deleted user's row: `erase` removes every personal sync-owned field and sets `deletedAt` (key and app fields stay), `delete` removes the row, `keep` leaves it. Under Amplify conflict detection, erase and delete both end as AppSync's soft delete (the erasure plus `_deleted`, `_ttl`), which DataStore clients receive.
    * @default "erase"
    */
   readonly onUserDeleted?: "erase" | "delete" | "keep";
@@ -408,7 +408,7 @@ export interface UserSyncConfig {
    */
   readonly rowsAtInvite: boolean;
   /**
-   * A deleted user's row: `erase` removes every personal sync-owned field and sets `deletedAt` (key and app fields stay), `delete` removes the row (a soft delete under Amplify conflict detection), `keep` leaves it.
+   * A deleted user's row: `erase` removes every personal sync-owned field and sets `deletedAt` (key and app fields stay), `delete` removes the row, `keep` leaves it. Under Amplify conflict detection, erase and delete both end as AppSync's soft delete (the erasure plus `_deleted`, `_ttl`), which DataStore clients receive.
    */
   readonly onUserDeleted: "erase" | "delete" | "keep";
   /**

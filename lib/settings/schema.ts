@@ -164,7 +164,7 @@ export const settingsSchema = z.strictObject({
   }),
   onUserDeleted: functionSetting(FUNCTION_SETTINGS.onUserDeleted, z.enum(ON_USER_DELETED, { error: (iss) => `${shown(iss.input)} is not a deletion policy; use erase, delete or keep` }), {
     env: "USER_SYNC_ON_USER_DELETED", envKind: "string",
-    doc: "A deleted user's row: `erase` removes every personal sync-owned field and sets `deletedAt` (key and app fields stay), `delete` removes the row (a soft delete under Amplify conflict detection), `keep` leaves it.",
+    doc: "A deleted user's row: `erase` removes every personal sync-owned field and sets `deletedAt` (key and app fields stay), `delete` removes the row, `keep` leaves it. Under Amplify conflict detection, erase and delete both end as AppSync's soft delete (the erasure plus `_deleted`, `_ttl`), which DataStore clients receive.",
   }),
   cloudTrail: setting(z.enum(["existing", "create"], { error: (iss) => `${shown(iss.input)} is not a trail mode; use existing or create` }), {
     env: "USER_SYNC_CLOUD_TRAIL", envKind: "string",

@@ -1,6 +1,7 @@
 /** `user-sync local` (npm run local) and `user-sync demo` (npm run demo). */
 import type { Command } from "commander";
-import { integerIn, type Register } from "../command-helpers";
+import { readFileSync } from "node:fs";
+import { integerIn, UsageError, type Register } from "../command-helpers";
 
 interface LocalFlags {
   reset?: boolean;
@@ -10,9 +11,16 @@ interface LocalFlags {
   cognitoPort: number;
   lambdaPort: number;
   stepfunctionsPort: number;
+  amplifySchema?: string;
+  amplifyConflictHandler: "AUTOMERGE" | "OPTIMISTIC_CONCURRENCY";
 }
 
 const port = (name: string) => integerIn(name, 0, 65535);
+
+function conflictHandler(value: string): LocalFlags["amplifyConflictHandler"] {
+  if (value === "AUTOMERGE" || value === "OPTIMISTIC_CONCURRENCY") return value;
+  throw new UsageError(`--amplify-conflict-handler: ${JSON.stringify(value)} is not AUTOMERGE or OPTIMISTIC_CONCURRENCY`);
+}
 
 function printEndpoints(sandbox: import("./sandbox").Sandbox): void {
   const env = sandbox.endpointEnv;
@@ -24,7 +32,10 @@ Local user-sync sandbox
                            (through the event tap: CloudTrail + EventBridge for ${sandbox.userEventsFunctionName})` : ""
   }
   Lambda runner            ${sandbox.lambda.endpoint}   function ${sandbox.functionName} (PostConfirmation), the reconcile worker${sandbox.tap ? " and user events" : ""}
-  Step Functions           ${sandbox.stepfunctions.endpoint}   ${sandbox.stateMachineArn}
+  Step Functions           ${sandbox.stepfunctions.endpoint}   ${sandbox.stateMachineArn}${
+    sandbox.appsync ? `
+  AppSync (Amplify's)      ${sandbox.appsync.url}   subscriptions ${sandbox.appsync.realtimeUrl}; every row is written through it` : ""
+  }
 
 Point the AWS CLI (v1 or v2) or an SDK at it:
 ${Object.entries(env)
@@ -53,7 +64,17 @@ async function runLocal(flags: LocalFlags): Promise<number> {
     );
   }
   const stateDir = flags.stateDir ?? DEFAULT_STATE_DIR;
+  let amplifySchema: string | undefined;
+  if (flags.amplifySchema) {
+    try {
+      amplifySchema = readFileSync(flags.amplifySchema, "utf8");
+    } catch (err) {
+      throw new UsageError(`--amplify-schema: cannot read ${flags.amplifySchema} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give the app's schema.graphql`);
+    }
+  }
   const sandbox = await startSandbox({
+    amplifySchema,
+    amplifyConflictHandler: flags.amplifyConflictHandler,
     stateDir,
     reset: flags.reset,
     host: flags.host,
@@ -115,6 +136,8 @@ export const registerLocal: Register = (program: Command, run) => {
     .option("--cognito-port <port>", "Cognito port (0 picks a free one)", port("--cognito-port"), 9229)
     .option("--lambda-port <port>", "Lambda runner port (0 picks a free one)", port("--lambda-port"), 9001)
     .option("--stepfunctions-port <port>", "Step Functions port (0 picks a free one)", port("--stepfunctions-port"), 8083)
+    .option("--amplify-schema <file>", "with amplifyApi set: the app's model schema, served by a local AppSync (Amplify's resolvers) that every function writes through")
+    .option("--amplify-conflict-handler <handler>", "the local AppSync's conflict handler: AUTOMERGE or OPTIMISTIC_CONCURRENCY", conflictHandler, "AUTOMERGE")
     .action(run((flags: LocalFlags) => runLocal(flags)));
 
   program
