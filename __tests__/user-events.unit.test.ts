@@ -117,7 +117,7 @@ describe("applyUserEvent: deleting needs two reads that agree", () => {
   const live = { Username: "u-1", UserStatus: "CONFIRMED", Enabled: true, Attributes: [{ Name: "sub", Value: SUB }, { Name: "email", Value: "live@example.com" }] };
   const storedRow = { id: SUB, username: "u-1", email: "live@example.com", userPoolId: FIXTURE_POOL };
 
-  function fakes(adminGetUser: () => unknown) {
+  function fakes(adminGetUser: () => unknown, row: Record<string, unknown> = storedRow) {
     const writes: string[] = [];
     const cognito = {
       send: async (command: any) => {
@@ -130,7 +130,7 @@ describe("applyUserEvent: deleting needs two reads that agree", () => {
     const dynamodb = {
       send: async (command: any) => {
         const name = command.constructor.name;
-        if (name === "GetItemCommand") return { Item: marshall(storedRow) };
+        if (name === "GetItemCommand") return { Item: marshall(row) };
         writes.push(name);
         return {};
       },
@@ -156,6 +156,23 @@ describe("applyUserEvent: deleting needs two reads that agree", () => {
     const { ctx, writes } = fakes(() => ({ Username: "u-1", UserAttributes: [{ Name: "sub", Value: "someone-else" }], UserStatus: "CONFIRMED", Enabled: true }));
     expect(await applyUserEvent(ctx, { sub: SUB })).toEqual({ outcome: "erased", sub: SUB });
     expect(writes).toEqual(["UpdateItemCommand"]);
+  });
+
+  test("under conflict detection the default erase is the tombstone; a redelivered delete finds it and writes nothing more", async () => {
+    const gone = () => {
+      throw Object.assign(new Error("User does not exist."), { name: "UserNotFoundException" });
+    };
+    const amplify = { typename: "User", ownerFormat: "{sub}::{username}", conflictDetection: true };
+    const first = fakes(gone);
+    expect(await applyUserEvent({ ...first.ctx, amplify }, { sub: SUB })).toEqual({ outcome: "deleted", sub: SUB });
+    expect(first.writes).toEqual(["UpdateItemCommand"]);
+    const again = fakes(gone, { id: SUB, userPoolId: FIXTURE_POOL, deletedAt: "2026-01-01T00:00:00.000Z", _deleted: true, _version: 3 });
+    expect(await applyUserEvent({ ...again.ctx, amplify }, { sub: SUB })).toEqual({ outcome: "deleted", sub: SUB });
+    expect(again.writes).toEqual([]);
+    // Soft-deleted by someone else, personal data still there: the erasure still runs.
+    const foreign = fakes(gone, { ...storedRow, _deleted: true, _version: 3 });
+    expect(await applyUserEvent({ ...foreign.ctx, amplify }, { sub: SUB })).toEqual({ outcome: "deleted", sub: SUB });
+    expect(foreign.writes).toEqual(["UpdateItemCommand"]);
   });
 
   test("an event of another pool is not looked at", async () => {

@@ -144,6 +144,8 @@ async function onDeleted(ctx: UserEventsContext, writer: RowWriter, key: Record<
   const fields = personalFields(ctx).filter((f) => row[f] !== undefined);
   if (action === "erase" && row.deletedAt !== undefined && fields.length === 0) return "erased";
   const tombstone = action === "tombstone";
+  // Nor does a tombstone our erasure made (a redelivered delete): another write would only bump _version.
+  if (tombstone && row._deleted === true && row.deletedAt !== undefined) return "deleted";
   const outcome = await writer.erase(key, fields, { now, userPoolId: ctx.userPoolId, conflictDetection, tombstone });
   if (outcome !== "erased") return "superseded";
   return tombstone ? "deleted" : "erased";

@@ -12,6 +12,7 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
   reconcile: async () => (await import("./reconcile")).benchReconcile(),
   schedule: async () => (await import("./schedule")).benchSchedule(),
   events: async () => (await import("./events")).benchEvents(),
+  writers: async () => (await import("./writers")).benchWriters(),
   sandbox: async () => (await import("./sandbox")).benchSandbox(),
   simulate: async () => (await import("./simulate")).benchSimulate(),
   tests: async () => (await import("./tests")).benchTests(),

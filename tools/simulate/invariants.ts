@@ -226,7 +226,7 @@ async function checkOutcome(w: World, who: string, result: { outcome: string; su
     outcome === "created" ? write?.command === "PutItemCommand" && !write.before && after !== undefined
     : outcome === "refreshed" ? write?.command === "UpdateItemCommand" && write.before !== undefined && after?.deletedAt === undefined
     : outcome === "erased" ? (write ? write.command === "UpdateItemCommand" && after?.deletedAt !== undefined && after._deleted === undefined : (await w.row(sub!))?.deletedAt !== undefined)
-    : outcome === "deleted" ? (write?.command === "DeleteItemCommand" && !after) || (write?.command === "UpdateItemCommand" && after?._deleted === true)
+    : outcome === "deleted" ? (write ? (write.command === "DeleteItemCommand" && !after) || (write.command === "UpdateItemCommand" && after?._deleted === true) : ((r) => r?._deleted === true && r.deletedAt !== undefined)(await w.row(sub!)))
     : false;
   if (!ok) violation(6, `${what} but the table says otherwise: ${JSON.stringify(write ? { command: write.command, before: write.before && unmarshall(write.before), after } : "no write")}`);
 }
