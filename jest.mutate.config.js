@@ -1,8 +1,7 @@
 /**
  * The in-process tests Stryker scores mutants with (`npm run mutate`): unit
  * tests, the settings and key-layout checks, the safety tests, the engine and
- * the worker on dynalite, the run guard, the handlers, the AppSync writer and
- * a reconcile through it (the local AppSync, in process), and the simulation
+ * the worker on dynalite, the run guard, the handlers, and the simulation
  * (fewer histories, so each mutant's run stays short). No synth, no sandbox,
  * no child processes.
  * @type {import('jest').Config}
@@ -24,8 +23,6 @@ module.exports = {
     "reconcile-guard",
     "reconcile-worker",
     "handler.integration",
-    "appsync-writer",
-    "api-rows",
     "simulation",
   ].map((f) => `<rootDir>/__tests__/${f}.test.ts`),
   globals: { SIMULATION_RUNS: 20 },
