@@ -118,7 +118,7 @@ export class AppSyncUserWriter {
       // Never older Cognito data: the row's stamp must be absent or not after this one.
       conditions.push({ or: [{ [STAMP]: { attributeExists: false } }, { [STAMP]: { le: sourceModified.toISOString() } }] });
     }
-    return this.update(id, values, conditions.length > 1 ? { and: conditions } : conditions[0]);
+    return (await this.update(id, values, conditions.length > 1 ? { and: conditions } : conditions[0])) ? "updated" : "skipped";
   }
 
   /**
@@ -138,35 +138,38 @@ export class AppSyncUserWriter {
    * changed since. The prune backed that very row up first.
    */
   async removeUnchanged(id: string, read: { readonly _version?: number; readonly updatedAt?: string; readonly userPoolId?: string }, personalFields: readonly string[], now: Date): Promise<"deleted" | "skipped"> {
-    const row = await this.read(id);
-    if (!row || row._deleted || (read._version !== undefined && row._version !== read._version)) return "skipped";
     const same = (field: string, value: string | undefined) => (value === undefined ? { [field]: { attributeExists: false } } : { [field]: { eq: value } });
-    const outcome = await this.eraseIf(id, personalFields, { now, tombstone: true }, { and: [same("updatedAt", read.updatedAt), same("userPoolId", read.userPoolId)] });
+    const condition = { and: [same("updatedAt", read.updatedAt), same("userPoolId", read.userPoolId)] };
+    const outcome = await this.eraseIf(id, personalFields, { now, tombstone: true }, condition, read._version);
     return outcome === "erased" ? "deleted" : "skipped";
   }
 
-  private async eraseIf(id: string, personalFields: readonly string[], options: { readonly now: Date; readonly tombstone: boolean }, condition: unknown): Promise<"erased" | "skipped"> {
+  /** The erasure (on `onlyVersion`, when given: another version is not the row that was read), then the tombstone. */
+  private async eraseIf(id: string, personalFields: readonly string[], options: { readonly now: Date; readonly tombstone: boolean }, condition: unknown, onlyVersion?: number): Promise<"erased" | "skipped"> {
     const erased = this.options.erasedValues ?? {};
     const values: Record<string, unknown> = Object.fromEntries(personalFields.map((f) => [f, f === this.options.ownerField ? id : Object.hasOwn(erased, f) ? erased[f] : null]));
     values[ERASED] = options.now.toISOString();
     values.enabled = false;
-    const cleared = await this.update(id, values, condition, { keepDeletedAt: true });
-    if (cleared === "skipped") return "skipped";
+    const cleared = await this.update(id, values, condition, { keepDeletedAt: true, onlyVersion });
+    if (!cleared) return "skipped";
     if (!options.tombstone) return "erased";
-    // The erasure just landed, and its condition held: the delete follows it, whatever it changed.
-    const outcome = await this.remove(id);
+    // The erasure just landed, and its condition held: the delete follows it, on the version it wrote.
+    const outcome = await this.remove(id, cleared._version);
     // Gone meanwhile (another delete got there first) is the same end.
     return outcome === "skipped" ? "skipped" : "erased";
   }
 
-  /** deleteUser on the version just read; a conflict is read again and retried. */
-  private async remove(id: string): Promise<"deleted" | "gone" | "skipped"> {
+  /** deleteUser on `version` (the one just written), then, after a conflict, on the version read again. */
+  private async remove(id: string, version: number): Promise<"deleted" | "gone" | "skipped"> {
     const { delete: remove, typename } = this.options.model;
     for (let attempt = 1; ; attempt++) {
-      const row = await this.read(id);
-      if (!row || row._deleted) return "gone";
+      if (attempt > 1) {
+        const row = await this.read(id);
+        if (!row || row._deleted) return "gone";
+        version = row._version;
+      }
       const res = await this.client.request<Record<string, Row | null>>(`mutation Delete${typename}($input: Delete${typename}Input!) { ${remove}(input: $input) { id _version _deleted } }`, {
-        input: { id, _version: row._version },
+        input: { id, _version: version },
       });
       const errors = res.errors ?? [];
       if (!errors.length) return "deleted";
@@ -176,12 +179,17 @@ export class AppSyncUserWriter {
     }
   }
 
-  /** updateUser on the version just read; a conflict, or AUTOMERGE keeping the server's value, is read again and retried. */
-  private async update(id: string, values: Record<string, unknown>, condition: unknown, options: { keepDeletedAt?: boolean } = {}): Promise<"updated" | "skipped"> {
+  /**
+   * updateUser on the version just read; a conflict, or AUTOMERGE keeping the
+   * server's value, is read again and retried. With `onlyVersion`, a row at
+   * another version is skipped instead. The written row, or undefined: skipped.
+   */
+  private async update(id: string, values: Record<string, unknown>, condition: unknown, options: { keepDeletedAt?: boolean; onlyVersion?: number } = {}): Promise<Row | undefined> {
     const { update, typename } = this.options.model;
     for (let attempt = 1; ; attempt++) {
       const row = await this.read(id);
-      if (!row || row._deleted) return "skipped";
+      if (!row || row._deleted) return undefined;
+      if (options.onlyVersion !== undefined && row._version !== options.onlyVersion) return undefined;
       // An erasure keeps the first erasure's time.
       const input = { ...values, ...(options.keepDeletedAt && row[ERASED] ? { [ERASED]: row[ERASED] } : {}), id, _version: row._version };
       const res: GraphQLResponse<Record<string, Row | null>> = await this.client.request(
@@ -189,10 +197,10 @@ export class AppSyncUserWriter {
         { input, condition },
       );
       const errors = res.errors ?? [];
-      if (errors.some(isConditionFailure)) return "skipped";
+      if (errors.some(isConditionFailure)) return undefined;
       if (errors.length && !errors.some(isConflict)) this.failOn(res, `updating ${typename} ${id}`);
       const written = res.data?.[update];
-      if (!errors.length && written && landed(values, written)) return "updated";
+      if (!errors.length && written && landed(values, written)) return written;
       if (attempt >= this.maxAttempts) {
         throw new AppSyncWriteError(`${update} of ${id} did not land after ${attempt} tries (a conflict each time)`, errors);
       }
